@@ -1,0 +1,91 @@
+"""Options and helpers shared by every command module.
+
+Conventions (see README): ``-s SERIAL`` / ``-s tcp:HOST[:PORT]`` names a phone and
+falls back to ``ANDROID_SERIAL``; ``--json`` on every reporting command; ``--yes``
+answers confirmations; ``--dry-run`` shows a plan; ``--no-progress`` hides bars.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sys
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
+
+import click
+
+from unlocker.errors import Aborted
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def device_option(f: F) -> F:
+    """Add ``-s/--serial``; the value falls back to ANDROID_SERIAL, then to 'the only phone'."""
+    return click.option(
+        "-s",
+        "--serial",
+        "serial",
+        metavar="SERIAL|tcp:HOST[:PORT]",
+        envvar="ANDROID_SERIAL",
+        show_envvar=True,
+        help="Which phone: a USB serial number or tcp:HOST[:PORT]. Default: the only phone connected.",
+    )(f)
+
+
+def json_option(f: F) -> F:
+    return click.option("--json", "as_json", is_flag=True, help="Print a machine-readable JSON object.")(f)
+
+
+def yes_option(f: F) -> F:
+    return click.option(
+        "--yes", "-y", "yes", is_flag=True, help="Answer yes to confirmations (for scripts)."
+    )(f)
+
+
+def dry_run_option(f: F) -> F:
+    return click.option("--dry-run", is_flag=True, help="Show what would be done and touch nothing.")(f)
+
+
+def no_progress_option(f: F) -> F:
+    return click.option("--no-progress", is_flag=True, help="Do not draw progress bars.")(f)
+
+
+def print_json(obj: Any) -> None:
+    click.echo(json.dumps(obj, indent=2, sort_keys=False, default=str))
+
+
+def info(message: str) -> None:
+    """Human-oriented progress/status line: stderr, so stdout stays clean for --json and pipes."""
+    click.echo(message, err=True)
+
+
+def confirm(question: str, *, yes: bool) -> None:
+    """Ask before a destructive step. ``--yes`` answers for scripts; no terminal means no."""
+    if yes:
+        return
+    if not sys.stdin or not sys.stdin.isatty():
+        raise Aborted(
+            f"{question} - no answer possible without a terminal.",
+            hint="Re-run with --yes to confirm from a script, or --dry-run to see the plan.",
+        )
+    if not click.confirm(question, default=False, err=True):
+        raise Aborted("Stopped: you answered no. Nothing was changed.")
+
+
+def progress_enabled(no_progress: bool) -> bool:
+    """Bars only when a human watches: stderr is a terminal and the user did not opt out."""
+    return not no_progress and sys.stderr.isatty() and os.environ.get("TERM") != "dumb"
+
+
+@contextlib.contextmanager
+def open_phone(serial: str | None, *, wait: float = 0.0) -> Iterator[Any]:
+    """Open the named phone as a FastbootClient, closing it afterwards."""
+    from unlocker.transport.select import open_client
+
+    client = open_client(serial, wait=wait)
+    try:
+        yield client
+    finally:
+        client.close()

@@ -1,0 +1,126 @@
+"""`unlocker emulate`: run the virtual phone in the foreground."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from unlocker import paths
+from unlocker.cli.common import info
+from unlocker.emulator.model import DEFAULT_PROFILE, PROFILES, VirtualPhone, parse_fault
+from unlocker.emulator.tcp_server import EmulatorServer
+from unlocker.errors import UsageError
+
+
+@click.command("emulate")
+@click.option(
+    "--profile",
+    type=click.Choice(sorted(PROFILES)),
+    default=DEFAULT_PROFILE,
+    show_default=True,
+    help="Which kind of phone to be.",
+)
+@click.option("--port", type=int, default=5554, show_default=True, help="TCP port (0 picks a free one).")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--state-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where the phone keeps its state and partitions/NAME.img files. "
+    "Default: the user state dir, one folder per profile.",
+)
+@click.option(
+    "--max-download-size", type=str, help="Bytes (decimal or 0x hex) the phone accepts per download."
+)
+@click.option(
+    "--locked/--unlocked", default=None, help="Start locked or unlocked (default: as saved; new: locked)."
+)
+@click.option(
+    "--unlock-pubkey",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="PEM public key the phone checks unlock signatures against (default: the test key).",
+)
+@click.option("--serial", help="Serial number to report (default: random, kept in the state dir).")
+@click.option(
+    "--var",
+    "variables",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Override a getvar answer, e.g. battery-voltage=3400 (repeatable).",
+)
+@click.option(
+    "--fault",
+    "faults",
+    multiple=True,
+    metavar="SPEC",
+    help="Inject a fault: disconnect@BYTES, or stall|garbage|fail|disconnect|info-flood:COMMAND[#N] "
+    "(repeatable).",
+)
+def emulate(
+    profile: str,
+    port: int,
+    host: str,
+    state_dir: Path | None,
+    max_download_size: str | None,
+    locked: bool | None,
+    unlock_pubkey: Path | None,
+    serial: str | None,
+    variables: tuple[str, ...],
+    faults: tuple[str, ...],
+) -> None:
+    """Run a virtual phone that speaks fastboot over TCP, to practise safely.
+
+    \b
+    In another terminal:
+      unlocker status -s tcp:127.0.0.1:5554
+      fastboot -s tcp:127.0.0.1:5554 getvar product
+    Partitions are plain files under STATE_DIR/partitions/. Stop with Ctrl+C.
+    """
+    directory = state_dir or (paths.state_dir() / "virtual-phone" / profile)
+    mds = None
+    if max_download_size:
+        try:
+            mds = int(max_download_size, 0)
+        except ValueError:
+            raise UsageError(f"--max-download-size '{max_download_size}' is not a number") from None
+    overrides = {}
+    for item in variables:
+        name, sep, value = item.partition("=")
+        if not sep:
+            raise UsageError(f"--var '{item}': expected NAME=VALUE")
+        overrides[name] = value
+    phone = VirtualPhone(
+        directory,
+        profile,
+        unlocked=None if locked is None else not locked,
+        max_download_size=mds,
+        unlock_public_key_pem=unlock_pubkey.read_bytes() if unlock_pubkey else None,
+        faults=[parse_fault(f) for f in faults],
+        variables=overrides,
+        serial=serial,
+    )
+    try:
+        server = EmulatorServer(phone, host, port)
+    except OSError as e:
+        raise UsageError(
+            f"cannot listen on {host}:{port}: {e.strerror or e}",
+            hint="Pick another --port, or stop the program using it.",
+        ) from None
+    state = "unlocked" if phone.unlocked else "locked"
+    info(
+        f"virtual phone '{phone.profile.product}' ({profile}, {state}, serial {phone.serial}) "
+        f"listening on tcp:{host}:{server.port}"
+    )
+    info(f"state and partitions: {directory}")
+    # A machine-readable line on stdout so scripts and tests can find a port picked with --port 0.
+    click.echo(f"listening tcp:{host}:{server.port}", nl=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        info("virtual phone stopped.")
+    finally:
+        server.close()
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(emulate)

@@ -1,0 +1,64 @@
+"""Faults the virtual phone can inject, so tests see what real phones and cables do.
+
+Spec strings (``unlocker emulate --fault SPEC``, repeatable):
+
+- ``disconnect@BYTES``           drop the link after BYTES bytes of download data in one session
+- ``KIND:PREFIX[#N]``            on the N-th command starting with PREFIX (default 1st):
+    ``disconnect`` drops the link, ``stall`` never answers, ``garbage`` answers non-fastboot bytes,
+    ``fail`` answers FAIL (``fail:PREFIX[#N]=MESSAGE`` sets the message), ``info-flood`` sends
+    1000 INFO lines before the real answer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from unlocker.errors import UsageError
+
+KINDS = ("disconnect", "stall", "garbage", "fail", "info-flood")
+
+
+class Disconnect(Exception):
+    """Raised by a session when a fault says the link drops now."""
+
+
+@dataclass
+class Fault:
+    kind: str
+    command_prefix: str | None = None
+    nth: int = 1
+    after_bytes: int | None = None
+    message: str = "injected failure"
+    seen: int = 0  # matching commands so far (faults fire once)
+    fired: bool = False
+
+    def matches_command(self, command: str) -> bool:
+        if self.fired or self.command_prefix is None or not command.startswith(self.command_prefix):
+            return False
+        self.seen += 1
+        if self.seen == self.nth:
+            self.fired = True
+            return True
+        return False
+
+
+def parse_fault(spec: str) -> Fault:
+    text = spec.strip()
+    if text.startswith("disconnect@"):
+        count = text.partition("@")[2]
+        if not count.isdigit():
+            raise UsageError(f"fault '{spec}': disconnect@BYTES needs a byte count")
+        return Fault("disconnect", after_bytes=int(count))
+    kind, sep, rest = text.partition(":")
+    if kind not in KINDS or not sep or not rest:
+        raise UsageError(f"fault '{spec}': expected KIND:COMMAND[#N] with KIND one of {', '.join(KINDS)}")
+    message = "injected failure"
+    if kind == "fail" and "=" in rest:
+        rest, _, message = rest.partition("=")
+    nth = 1
+    if "#" in rest:
+        rest, _, n = rest.rpartition("#")
+        if not n.isdigit() or int(n) < 1:
+            raise UsageError(f"fault '{spec}': #N must be a positive number")
+        nth = int(n)
+    return Fault(kind, command_prefix=rest, nth=nth, message=message)

@@ -1,0 +1,175 @@
+"""VirtualPhone: the persistent state of one virtual phone and its partition storage.
+
+State lives in a directory so it survives restarts and can be inspected:
+``state.json`` (lock state, slots, logical partition sizes, ...) and
+``partitions/NAME.img``, one raw file per partition holding exactly what was written.
+Commands are answered by ``unlocker.emulator.session.Session``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import threading
+from importlib import resources
+from pathlib import Path
+from typing import BinaryIO
+
+from unlocker.emulator.faults import Fault
+from unlocker.emulator.profiles import PROFILES, Profile
+from unlocker.emulator.token import make_token
+
+
+def default_unlock_public_key() -> bytes:
+    """The test key shipped with the package: its private half lives in tests/keys/."""
+    return resources.files("unlocker.emulator").joinpath("keys/unlock_test_public.pem").read_bytes()
+
+
+class VirtualPhone:
+    """One virtual phone. Thread-safe: sessions take ``lock`` around every command."""
+
+    def __init__(
+        self,
+        state_dir: Path | str,
+        profile: Profile | str = "xiaomi-qcom",
+        *,
+        unlocked: bool | None = None,
+        max_download_size: int | None = None,
+        unlock_public_key_pem: bytes | None = None,
+        faults: list[Fault] | None = None,
+        variables: dict[str, str] | None = None,
+        serial: str | None = None,
+    ) -> None:
+        self.profile = PROFILES[profile] if isinstance(profile, str) else profile
+        self.state_dir = Path(state_dir)
+        (self.state_dir / "partitions").mkdir(parents=True, exist_ok=True)
+        self.lock = threading.RLock()
+        self.faults = list(faults or [])
+        self.variable_overrides = dict(variables or {})
+        self.max_download_size = max_download_size or self.profile.max_download_size
+        self._unlock_key = unlock_public_key_pem
+        self.download_bytes_seen = 0  # for disconnect@BYTES faults
+        self.state = self._load_state(serial)
+        if unlocked is not None:
+            self.state["unlocked"] = unlocked
+        # Starting the emulator is a power-on: the phone comes up in its profile's mode.
+        self.state["mode"] = self.profile.start_mode
+        self._save()
+        self.token = make_token(self.profile.product, self.serial)
+        self.boot_count = 1
+
+    # --- persistent state ---------------------------------------------------------------------
+
+    def _load_state(self, serial: str | None) -> dict:
+        path = self.state_dir / "state.json"
+        if path.exists():
+            state = json.loads(path.read_text())
+        else:
+            state = {
+                "serial": serial or secrets.token_hex(4),
+                "unlocked": False,
+                "critical_unlocked": False,
+                "current_slot": "a",
+                "slot_successful": {"a": True, "b": False},
+                "logical_sizes": {},
+                "snapshot_update_status": "none",
+                "mode": "bootloader",
+            }
+            if self.profile.dynamic:
+                suffixes = ("_a", "_b") if self.profile.ab else ("",)
+                for name, size in self.profile.logical.items():
+                    state["logical_sizes"][name + suffixes[0]] = size
+                    for other in suffixes[1:]:
+                        state["logical_sizes"][name + other] = 0
+        if serial:
+            state["serial"] = serial
+        return state
+
+    def _save(self) -> None:
+        path = self.state_dir / "state.json"
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(self.state, indent=2, sort_keys=True))
+        os.replace(tmp, path)
+
+    def set_state(self, key: str, value: object) -> None:
+        with self.lock:
+            self.state[key] = value
+            self._save()
+
+    @property
+    def serial(self) -> str:
+        return self.state["serial"]
+
+    @property
+    def unlocked(self) -> bool:
+        return bool(self.state["unlocked"])
+
+    @property
+    def mode(self) -> str:
+        return self.state["mode"]
+
+    @property
+    def current_slot(self) -> str:
+        return self.state["current_slot"]
+
+    @property
+    def unlock_public_key(self) -> bytes:
+        return self._unlock_key or default_unlock_public_key()
+
+    # --- partitions ---------------------------------------------------------------------------
+
+    def physical_partitions(self) -> dict[str, int]:
+        """GPT partitions with slot suffixes applied."""
+        result: dict[str, int] = {}
+        for name, size in self.profile.partitions.items():
+            if self.profile.ab and name in self.profile.slotted:
+                result[name + "_a"] = size
+                result[name + "_b"] = size
+            else:
+                result[name] = size
+        return result
+
+    def logical_partitions(self) -> dict[str, int]:
+        return dict(self.state["logical_sizes"]) if self.profile.dynamic else {}
+
+    def has_slot(self, name: str) -> bool:
+        return self.profile.ab and (name in self.profile.slotted or name in self.profile.logical)
+
+    def partition_path(self, name: str) -> Path:
+        return self.state_dir / "partitions" / f"{name}.img"
+
+    def write_raw(self, name: str, source: BinaryIO, size: int) -> None:
+        """Replace the partition's content with ``size`` bytes from ``source`` (streamed)."""
+        with open(self.partition_path(name), "wb") as dst:
+            shutil.copyfileobj(source, dst, 1024 * 1024)
+            dst.truncate(size)
+
+    def erase(self, name: str) -> None:
+        with open(self.partition_path(name), "wb"):
+            pass
+
+    # --- lifecycle ----------------------------------------------------------------------------
+
+    def reboot(self, target: str) -> None:
+        """Reboot: a new token (its random part changes at every boot) and the mode it comes back in.
+
+        The virtual phone cannot run Android or recovery, so every reboot except to fastbootd
+        brings it back in its bootloader, as if the user held the fastboot key combination.
+        """
+        with self.lock:
+            self.state["mode"] = (
+                "fastbootd" if target == "fastboot" and self.profile.dynamic else "bootloader"
+            )
+            self._save()
+            self.token = make_token(self.profile.product, self.serial)
+            self.boot_count += 1
+
+    def session(self):  # -> Session (import cycle kept out of module scope)
+        from unlocker.emulator.session import Session
+
+        return Session(self)
+
+    def download_path(self) -> Path:
+        return self.state_dir / "download.bin"

@@ -1,0 +1,464 @@
+"""Session: one connection to the virtual phone; turns messages in into responses out.
+
+The transport servers (TCP, pyusb backend, umockdev) call ``feed`` with each message
+(a command, or a piece of data during a download) and send back what it returns, one
+message per element. Wording of failures follows the dialect the profile names (ABL,
+MediaTek, AOSP bootloader, fastbootd); see shared reference fastboot-protocol.md section 5.
+"""
+
+from __future__ import annotations
+
+import struct
+from typing import TYPE_CHECKING, BinaryIO
+
+from unlocker.emulator import variables
+from unlocker.emulator.faults import Disconnect
+from unlocker.emulator.token import signature_valid, token_chunks
+
+if TYPE_CHECKING:
+    from unlocker.emulator.phone import VirtualPhone
+
+SPARSE_MAGIC = b"\x3a\xff\x26\xed"
+# Fastboot commands are at most 64 bytes on ABL; AOSP allows 4096. Longer ones are refused.
+MAX_COMMAND = 4096
+# fastbootd refuses these during a snapshot merge (AOSP device/flashing.cpp).
+_MERGE_PROTECTED = ("userdata", "metadata", "misc")
+
+
+class Session:
+    def __init__(self, phone: VirtualPhone) -> None:
+        self.phone = phone
+        self.reboot_target: str | None = None
+        self.stalled = False
+        self._data_left = 0
+        self._download: BinaryIO | None = None
+        self._download_size = phone.state.get("download_size", 0)
+
+    @property
+    def in_data_phase(self) -> bool:
+        return self._data_left > 0
+
+    # --- entry point --------------------------------------------------------------------------
+
+    def feed(self, message: bytes) -> list[bytes]:
+        with self.phone.lock:
+            if self.stalled:
+                return []
+            if self._data_left:
+                return self._receive_data(message)
+            return self._command(message)
+
+    def close(self) -> None:
+        """The link went away: a half-received download is discarded, like on a real phone."""
+        if self._download is not None:
+            self._download.close()
+            self._download = None
+            self._data_left = 0
+            self._set_download_size(0)
+
+    # --- data phase ---------------------------------------------------------------------------
+
+    def _receive_data(self, data: bytes) -> list[bytes]:
+        phone = self.phone
+        for fault in phone.faults:
+            if (
+                fault.kind == "disconnect"
+                and fault.after_bytes is not None
+                and not fault.fired
+                and phone.download_bytes_seen + len(data) >= fault.after_bytes
+            ):
+                fault.fired = True
+                self.close()
+                raise Disconnect()
+        phone.download_bytes_seen += len(data)
+        extra = len(data) - self._data_left
+        assert self._download is not None
+        self._download.write(data[: self._data_left] if extra > 0 else data)
+        self._data_left = max(0, -extra)
+        if extra > 0:
+            self.close()
+            return [b"FAILdata phase: more data than announced"]
+        if self._data_left:
+            return []
+        self._download.close()
+        self._download = None
+        return [b"OKAY"]
+
+    def _set_download_size(self, size: int) -> None:
+        self._download_size = size
+        self.phone.state["download_size"] = size
+
+    # --- commands -----------------------------------------------------------------------------
+
+    def _command(self, raw: bytes) -> list[bytes]:
+        if len(raw) > MAX_COMMAND:
+            return [b"FAILcommand too long"]
+        try:
+            command = raw.decode("ascii")
+        except UnicodeDecodeError:
+            return [b"FAILunknown command"]
+        injected = self._fault_for(command)
+        if injected is not None:
+            return injected
+        fastbootd = self.phone.mode == "fastbootd"
+        name, _, arg = command.partition(":")
+        if command.startswith("oem "):
+            return self._oem(command[4:].strip())
+        if command.startswith("flashing "):
+            return self._flashing(command[9:].strip())
+        handler = {
+            "getvar": self._getvar,
+            "download": self._begin_download,
+            "upload": self._upload,
+            "flash": self._flash,
+            "erase": self._erase,
+            "set_active": self._set_active,
+            "boot": self._boot,
+            "continue": lambda _: self._reboot("system"),
+            "reboot": lambda a: self._reboot(a or "system"),
+            "reboot-bootloader": lambda _: self._reboot("bootloader"),
+            "reboot-recovery": lambda _: self._reboot("recovery"),
+            "reboot-fastboot": lambda _: self._reboot("fastboot"),
+            "snapshot-update": self._snapshot_update,
+        }.get(name)
+        if fastbootd:
+            handler = {
+                "resize-logical-partition": self._resize_logical,
+                "create-logical-partition": self._create_logical,
+                "delete-logical-partition": self._delete_logical,
+                "update-super": self._update_super,
+            }.get(name, handler)
+        if handler is None:
+            return [b"FAILunknown command" if not fastbootd else b"FAILUnrecognized command " + raw[:200]]
+        return handler(arg)
+
+    def _fault_for(self, command: str) -> list[bytes] | None:
+        for fault in self.phone.faults:
+            if fault.after_bytes is None and fault.matches_command(command):
+                if fault.kind == "disconnect":
+                    self.close()
+                    raise Disconnect()
+                if fault.kind == "stall":
+                    self.stalled = True
+                    return []
+                if fault.kind == "garbage":
+                    return [b"\x17\x03\x01garbage that is not fastboot"]
+                if fault.kind == "fail":
+                    return [b"FAIL" + fault.message.encode()]
+                if fault.kind == "info-flood":
+                    flood = [b"INFOflood line %d" % i for i in range(1000)]
+                    return flood + self._command_without_faults(command)
+        return None
+
+    def _command_without_faults(self, command: str) -> list[bytes]:
+        saved, self.phone.faults = self.phone.faults, []
+        try:
+            return self._command(command.encode())
+        finally:
+            self.phone.faults = saved
+
+    # --- helpers ------------------------------------------------------------------------------
+
+    def _fail(self, message: str) -> list[bytes]:
+        return [b"FAIL" + message.encode()[:252]]
+
+    def _locked_message(self, action: str) -> str:
+        """Wording differs: ABL '<Action> is not allowed in Lock State', fastbootd 'on locked devices'."""
+        if self.phone.mode == "fastbootd":
+            return f"{action} is not allowed on locked devices"
+        return f"{action} is not allowed in Lock State"
+
+    def _partition_size(self, name: str) -> int | None:
+        sizes = dict(self.phone.physical_partitions())
+        if self.phone.mode == "fastbootd":
+            sizes.update(self.phone.logical_partitions())
+        return sizes.get(name)
+
+    # --- handlers: variables and data --------------------------------------------------------
+
+    def _getvar(self, name: str) -> list[bytes]:
+        if name == "all":
+            lines = variables.all_lines(self.phone)
+            return [b"INFO" + line.encode()[:252] for line in lines] + [b"OKAY"]
+        value = variables.lookup(self.phone, name)
+        if value is None:
+            if self.phone.mode == "fastbootd":
+                return self._fail("Variable not found")
+            return self._fail(self.phone.profile.unknown_variable_message)
+        return [b"OKAY" + value.encode()[:252]]
+
+    def _begin_download(self, arg: str) -> list[bytes]:
+        if self.phone.mode == "fastbootd" and not self.phone.unlocked:
+            return self._fail("Download is not allowed on locked devices")
+        try:
+            size = int(arg, 16)
+        except ValueError:
+            return self._fail("invalid download size")
+        limit = (
+            variables.FASTBOOTD_MAX_DOWNLOAD
+            if self.phone.mode == "fastbootd"
+            else self.phone.max_download_size
+        )
+        if size > limit:
+            return self._fail("Requested download size is more than max allowed")
+        if size == 0:
+            return self._fail("invalid download size")
+        self.close()
+        self._download = open(self.phone.download_path(), "wb")  # noqa: SIM115 - closed when the phase ends
+        self._data_left = size
+        self._set_download_size(size)
+        return [b"DATA%08x" % size]
+
+    def _upload(self, _: str) -> list[bytes]:
+        size = self._download_size
+        if not size:
+            return self._fail("nothing staged")
+        data = self.phone.download_path().read_bytes()[:size]
+        return [b"DATA%08x" % size, data, b"OKAY"]
+
+    def _staged(self) -> bytes:
+        if not self._download_size:
+            return b""
+        with open(self.phone.download_path(), "rb") as f:
+            return f.read(self._download_size)
+
+    # --- handlers: flashing ------------------------------------------------------------------
+
+    def _flash(self, partition: str) -> list[bytes]:
+        phone = self.phone
+        if not phone.unlocked:
+            return self._fail(self._locked_message("Flashing"))
+        if not self._download_size:
+            return self._fail("no image downloaded")
+        size = self._partition_size(partition)
+        if size is None:
+            if phone.mode == "bootloader" and partition in phone.logical_partitions():
+                return self._fail("Partition not found")
+            return self._fail(
+                "Partition not found" if phone.mode == "bootloader" else "No such file or directory"
+            )
+        merging = phone.mode == "fastbootd" and phone.state.get("snapshot_update_status") == "merging"
+        if merging and partition.split("_")[0] in _MERGE_PROTECTED:
+            return self._fail("Cannot flash during a snapshot merge")
+        with open(phone.download_path(), "rb") as src:
+            head = src.read(28)
+            src.seek(0)
+            if head[:4] == SPARSE_MAGIC:
+                return self._flash_sparse(partition, src, size)
+            if self._download_size > size:
+                return self._fail("image size exceeds partition size")
+            phone.write_raw(partition, _Limited(src, self._download_size), self._download_size)
+        return [b"OKAY"]
+
+    def _flash_sparse(self, partition: str, src: BinaryIO, size: int) -> list[bytes]:
+        from unlocker.errors import ImageError
+        from unlocker.sparse import apply_sparse
+
+        head = src.read(28)
+        src.seek(0)
+        if len(head) < 28:
+            return self._fail("sparse image is invalid: header truncated")
+        # Header: magic, major, minor, file_hdr_sz, chunk_hdr_sz, blk_sz, total_blks (libsparse sparse_format.h)
+        blk_sz, total_blks = struct.unpack_from("<II", head, 12)
+        if blk_sz * total_blks > size:
+            return self._fail("image size exceeds partition size")
+        path = self.phone.partition_path(partition)
+        mode = "r+b" if path.exists() else "w+b"
+        with open(path, mode) as dst:
+            try:
+                apply_sparse(_Limited(src, self._download_size), dst)
+            except ImageError as e:
+                return self._fail(f"sparse image is invalid: {e}")
+        return [b"OKAY"]
+
+    def _erase(self, partition: str) -> list[bytes]:
+        if not self.phone.unlocked:
+            return self._fail(self._locked_message("Erase"))
+        if self._partition_size(partition) is None:
+            return self._fail("Partition not found")
+        self.phone.erase(partition)
+        return [b"OKAY"]
+
+    def _set_active(self, slot: str) -> list[bytes]:
+        phone = self.phone
+        if not phone.profile.ab:
+            return self._fail(
+                "Slot Change is not supported" if phone.mode == "bootloader" else "Device has no slots"
+            )
+        if not phone.unlocked:
+            if phone.mode == "fastbootd":
+                return self._fail("set_active command is not allowed on locked devices")
+            return self._fail(self._locked_message("Slot Change"))
+        slot = slot.removeprefix("_")
+        if slot not in ("a", "b"):
+            return self._fail(f"Invalid slot {slot}")
+        phone.set_state("current_slot", slot)
+        return [b"OKAY"]
+
+    def _boot(self, _: str) -> list[bytes]:
+        if not self.phone.unlocked:
+            return self._fail("Fastboot boot command is not available in locked device")
+        if not self._download_size:
+            return self._fail("no image downloaded")
+        return self._reboot("system")
+
+    def _reboot(self, target: str) -> list[bytes]:
+        if target not in ("system", "bootloader", "recovery", "fastboot"):
+            return self._fail(f"unknown reboot target {target}")
+        if target == "fastboot" and not self.phone.profile.dynamic:
+            return self._fail("unknown command")
+        self.close()
+        self.phone.reboot(target)
+        self.reboot_target = target
+        return [b"OKAY"]
+
+    def _snapshot_update(self, arg: str) -> list[bytes]:
+        if arg not in ("cancel", "merge"):
+            return self._fail("Command not supported")
+        if self.phone.mode == "bootloader" and not self.phone.unlocked:
+            return self._fail("Snapshot Cancel is not allowed in Lock State")
+        self.phone.set_state("snapshot_update_status", "none" if arg == "cancel" else "merging")
+        return [b"OKAY"]
+
+    # --- handlers: fastbootd logical partitions ----------------------------------------------
+
+    def _logical_guard(self) -> list[bytes] | None:
+        if not self.phone.unlocked:
+            return self._fail("Command not available on locked devices")
+        return None
+
+    def _resize_logical(self, arg: str) -> list[bytes]:
+        name, _, size = arg.partition(":")
+        sizes = self.phone.state["logical_sizes"]
+        if (guard := self._logical_guard()) is not None:
+            return guard
+        if name not in sizes:
+            return self._fail("Could not open partition")
+        try:
+            new_size = int(size, 0)
+        except ValueError:
+            return self._fail("Invalid partition size")
+        sizes[name] = new_size
+        self.phone.set_state("logical_sizes", sizes)
+        path = self.phone.partition_path(name)
+        if path.exists() and path.stat().st_size > new_size:
+            with open(path, "r+b") as f:
+                f.truncate(new_size)
+        return [b"OKAY"]
+
+    def _create_logical(self, arg: str) -> list[bytes]:
+        name, _, size = arg.partition(":")
+        if (guard := self._logical_guard()) is not None:
+            return guard
+        sizes = self.phone.state["logical_sizes"]
+        if name in sizes:
+            return self._fail("Partition already exists")
+        sizes[name] = int(size, 0) if size else 0
+        self.phone.set_state("logical_sizes", sizes)
+        return [b"OKAY"]
+
+    def _delete_logical(self, name: str) -> list[bytes]:
+        if (guard := self._logical_guard()) is not None:
+            return guard
+        sizes = self.phone.state["logical_sizes"]
+        if sizes.pop(name, None) is None:
+            return self._fail("Could not delete partition")
+        self.phone.set_state("logical_sizes", sizes)
+        self.phone.partition_path(name).unlink(missing_ok=True)
+        return [b"OKAY"]
+
+    def _update_super(self, arg: str) -> list[bytes]:
+        if (guard := self._logical_guard()) is not None:
+            return guard
+        if not self._download_size:
+            return self._fail("No data to flash")
+        return [b"OKAY"]
+
+    # --- handlers: locking -------------------------------------------------------------------
+
+    def _oem(self, args: str) -> list[bytes]:
+        phone = self.phone
+        if phone.mode == "fastbootd":
+            return self._fail("Unable to open fastboot HAL")
+        if args == "device-info":
+            info = [
+                "Verity mode: true",
+                f"Device unlocked: {str(phone.unlocked).lower()}",
+                f"Device critical unlocked: {str(phone.state['critical_unlocked']).lower()}",
+                "Charger screen enabled: true",
+            ]
+            return [b"INFO" + line.encode() for line in info] + [b"OKAY"]
+        if args == "get_token" and phone.profile.token_command == "oem":
+            return [b"INFOtoken: " + chunk.encode() for chunk in token_chunks(phone.token)] + [b"OKAY"]
+        if args == "lks":
+            return [b"INFOlks = " + (b"0" if phone.unlocked else b"1"), b"OKAY"]
+        if args == "unlock" and phone.profile.vendor == "xiaomi":
+            return self._xiaomi_unlock()
+        if args == "lock":
+            phone.set_state("unlocked", False)
+            return [b"OKAY"]
+        return self._fail("unknown command")
+
+    def _xiaomi_unlock(self) -> list[bytes]:
+        phone = self.phone
+        if phone.unlocked:
+            return [b"INFOThe device is already unlocked", b"OKAY"]
+        signature = self._staged()
+        if not signature or not signature_valid(phone.unlock_public_key, phone.token, signature):
+            return self._fail("Token Verify Failed, Reboot the device")
+        self._unlock_and_wipe()
+        return [b"OKAY"]
+
+    def _unlock_and_wipe(self) -> None:
+        # Unlocking always erases user data: that is the point of the confirmation prompts.
+        self.phone.set_state("unlocked", True)
+        for name in ("userdata", "metadata"):
+            if self._partition_size(name) is not None:
+                self.phone.erase(name)
+
+    def _flashing(self, args: str) -> list[bytes]:
+        phone = self.phone
+        if phone.mode == "fastbootd":
+            return self._fail(f"Unrecognized command flashing {args}")
+        ability = phone.profile.unlock_ability
+        if args == "get_unlock_ability":
+            return [f"INFOget_unlock_ability: {ability}".encode(), b"OKAY"]
+        if args in ("unlock", "unlock_critical"):
+            if not ability:
+                return self._fail("Flashing Unlock is not allowed")
+            if args == "unlock_critical":
+                phone.set_state("critical_unlocked", True)
+            self._unlock_and_wipe()
+            return [b"OKAY"]
+        if args in ("lock", "lock_critical"):
+            key = "unlocked" if args == "lock" else "critical_unlocked"
+            phone.set_state(key, False)
+            return [b"OKAY"]
+        return self._fail("unknown command")
+
+
+class _Limited:
+    """Read at most ``size`` bytes of a file: the staged download, not the stale tail after it."""
+
+    def __init__(self, f: BinaryIO, size: int) -> None:
+        self._f = f
+        self._left = size
+
+    def read(self, n: int = -1) -> bytes:
+        if n < 0 or n > self._left:
+            n = self._left
+        data = self._f.read(n)
+        self._left -= len(data)
+        return data
+
+    def readinto(self, buf) -> int:  # noqa: ANN001 - buffer protocol
+        view = memoryview(buf)[: self._left]
+        got = self._f.readinto(view)
+        self._left -= got
+        return got
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return self._f.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self._f.tell()

@@ -1,0 +1,112 @@
+"""The virtual phone on TCP: fastboot's TCP protocol (FB01 handshake, 8-byte big-endian frames).
+
+Google's ``fastboot -s tcp:127.0.0.1:PORT`` talks to it like to a phone; so does unlocker.
+One thread per connection; the phone's lock serialises commands.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import socketserver
+import struct
+import threading
+
+from unlocker.emulator.faults import Disconnect
+from unlocker.emulator.phone import VirtualPhone
+
+_LENGTH = struct.Struct(">Q")
+# Frames bigger than this cannot come from a fastboot host; a bad client gets disconnected.
+_MAX_FRAME = 1 << 31
+
+
+class _Handler(socketserver.BaseRequestHandler):
+    server: _Server
+
+    def handle(self) -> None:
+        sock: socket.socket = self.request
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        try:
+            if _recv_exact(sock, 4) != b"FB01":
+                return
+            sock.sendall(b"FB01")
+        except (ConnectionError, OSError):
+            return
+        session = self.server.phone.session()
+        try:
+            while True:
+                (length,) = _LENGTH.unpack(_recv_exact(sock, 8))
+                if length > _MAX_FRAME:
+                    return
+                message = _recv_exact(sock, length) if length else b""
+                for reply in session.feed(message):
+                    sock.sendall(_LENGTH.pack(len(reply)) + reply)
+                if session.reboot_target:
+                    return  # a rebooting phone drops its link
+        except (Disconnect, ConnectionError, OSError):
+            return
+        finally:
+            session.close()
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+
+class _Server(socketserver.ThreadingTCPServer):
+    allow_reuse_address = True
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], phone: VirtualPhone) -> None:
+        self.phone = phone
+        super().__init__(address, _Handler)
+
+
+class EmulatorServer:
+    """A running virtual phone on TCP; ``name`` is what to pass to ``-s``."""
+
+    def __init__(self, phone: VirtualPhone, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.phone = phone
+        self._server = _Server((host, port), phone)
+        self.host = host
+        self.port = self._server.server_address[1]
+        self._thread: threading.Thread | None = None
+
+    @property
+    def name(self) -> str:
+        return f"tcp:{self.host}:{self.port}"
+
+    def start(self) -> EmulatorServer:
+        self._thread = threading.Thread(target=self._server.serve_forever, name="virtual-phone", daemon=True)
+        self._thread.start()
+        return self
+
+    def serve_forever(self) -> None:
+        self._server.serve_forever()
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        if self._thread:
+            self._thread.join(timeout=5)
+
+    def __enter__(self) -> EmulatorServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def serve_tcp(phone: VirtualPhone, host: str = "127.0.0.1", port: int = 0) -> EmulatorServer:
+    """Start serving in a background thread (for tests); returns the running server."""
+    return EmulatorServer(phone, host, port).start()
+
+
+def _recv_exact(sock: socket.socket, n: int) -> bytes:
+    buf = bytearray(n)
+    view = memoryview(buf)
+    got = 0
+    while got < n:
+        k = sock.recv_into(view[got:], min(n - got, 4 * 1024 * 1024))
+        if not k:
+            raise ConnectionError("peer closed")
+        got += k
+    return bytes(buf)

@@ -1,0 +1,270 @@
+"""FastbootClient: every fastboot command as a method, over any Transport.
+
+Guarantees: commands are at most 64 bytes; INFO/TEXT are passed to ``on_info`` and restart
+the response timer; FAIL raises FastbootFailure carrying the phone's own words; anything
+that is not a fastboot status raises ProtocolError; data phases stream from file objects
+so images never sit whole in memory.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import BinaryIO
+
+from unlocker.errors import FastbootFailure, ProtocolError, TransportTimeout, VariableUnknown
+from unlocker.fastboot.protocol import (
+    LONG_TIMEOUT,
+    MAX_DOWNLOAD,
+    MAX_RESPONSE_SIZE,
+    RESPONSE_TIMEOUT,
+    Packet,
+    Status,
+    encode_command,
+    parse_packet,
+)
+from unlocker.fastboot.variables import parse_getvar_all_line, parse_number
+from unlocker.transport.base import Transport
+
+ProgressCallback = Callable[[int], None]  # called with the number of bytes just sent
+InfoCallback = Callable[[str], None]
+
+# Messages bootloaders use for "no such variable" (ABL, fastbootd, older AOSP).
+_UNKNOWN_VARIABLE_MARKERS = ("not found", "unknown variable", "variable not", "invalid variable")
+
+
+@dataclass
+class Response:
+    """The outcome of one command: OKAY payload plus every INFO/TEXT line seen on the way."""
+
+    value: str = ""
+    info: list[str] = field(default_factory=list)
+
+
+class FastbootClient:
+    """A fastboot session with one phone. Not thread-safe: one command at a time, like the wire."""
+
+    def __init__(
+        self,
+        transport: Transport,
+        *,
+        response_timeout: float = RESPONSE_TIMEOUT,
+        long_timeout: float = LONG_TIMEOUT,
+        on_info: InfoCallback | None = None,
+    ) -> None:
+        self.transport = transport
+        self.response_timeout = response_timeout
+        self.long_timeout = long_timeout
+        self.on_info = on_info
+
+    @property
+    def name(self) -> str:
+        return self.transport.name
+
+    def close(self) -> None:
+        self.transport.close()
+
+    def __enter__(self) -> FastbootClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- core ---------------------------------------------------------------------------------
+
+    def _send_command(self, command: str) -> None:
+        self.transport.write(encode_command(command))
+
+    def _read_packet(self, timeout: float) -> Packet:
+        raw = self.transport.read(MAX_RESPONSE_SIZE, timeout)
+        return parse_packet(raw, device=self.name)
+
+    def _await(self, command: str, timeout: float, *, expect_data: bool = False) -> tuple[Packet, list[str]]:
+        """Read until a final status; each INFO/TEXT restarts the timer (AOSP HandleResponse)."""
+        info: list[str] = []
+        deadline = time.monotonic() + timeout
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise self._timeout(command, timeout)
+            try:
+                packet = self._read_packet(remaining)
+            except TransportTimeout:
+                raise self._timeout(command, timeout) from None
+            if packet.status in (Status.INFO, Status.TEXT):
+                info.append(packet.payload)
+                if self.on_info:
+                    self.on_info(packet.payload)
+                deadline = time.monotonic() + timeout
+                continue
+            if packet.status is Status.FAIL:
+                raise self._failure(command, packet.payload)
+            if packet.status is Status.DATA and not expect_data:
+                raise ProtocolError(f"{self.name}: unexpected DATA reply to '{command}'")
+            if packet.status is Status.OKAY and expect_data:
+                raise ProtocolError(f"{self.name}: phone answered OKAY where '{command}' needs DATA")
+            return packet, info
+
+    def _timeout(self, command: str, timeout: float) -> TransportTimeout:
+        return TransportTimeout(
+            f"{self.name}: no answer to '{command}' within {timeout:.0f} s",
+            hint="Check that the phone still shows the fastboot screen and the cable is firm, then retry.",
+        )
+
+    def _failure(self, command: str, message: str) -> FastbootFailure:
+        from unlocker.device.failures import hint_for_failure
+
+        return FastbootFailure(command, message, hint=hint_for_failure(message))
+
+    def command(self, command: str, *, timeout: float | None = None) -> Response:
+        """Send a command with no data phase and return its response."""
+        self._send_command(command)
+        packet, info = self._await(command, timeout or self.response_timeout)
+        return Response(packet.payload, info)
+
+    # --- variables ----------------------------------------------------------------------------
+
+    def getvar(self, name: str) -> str:
+        """The variable's value; raises VariableUnknown when the bootloader does not publish it."""
+        try:
+            return self.command(f"getvar:{name}").value.strip()
+        except FastbootFailure as e:
+            if any(m in e.device_message.lower() for m in _UNKNOWN_VARIABLE_MARKERS):
+                raise VariableUnknown(e.command, e.device_message) from None
+            raise
+
+    def try_getvar(self, name: str) -> str | None:
+        """The value, or None when unknown or empty (older bootloaders answer an empty OKAY)."""
+        try:
+            value = self.getvar(name)
+        except FastbootFailure:
+            return None
+        return value or None
+
+    def getvar_int(self, name: str) -> int | None:
+        return parse_number(self.try_getvar(name))
+
+    def getvar_all(self) -> dict[str, str]:
+        """Every variable the phone lists, keyed 'name' or 'name:arg'."""
+        response = self.command("getvar:all")
+        result: dict[str, str] = {}
+        for line in response.info:
+            parsed = parse_getvar_all_line(line)
+            if parsed:
+                result[parsed[0]] = parsed[1]
+        return result
+
+    # --- data phases --------------------------------------------------------------------------
+
+    def download(
+        self,
+        source: BinaryIO | bytes,
+        size: int | None = None,
+        *,
+        progress: ProgressCallback | None = None,
+    ) -> Response:
+        """Send ``size`` bytes from ``source`` (a file object read in chunks, or bytes)."""
+        if isinstance(source, (bytes, bytearray, memoryview)):
+            size = len(source) if size is None else size
+            source = io.BytesIO(source)
+        if size is None:
+            size = _remaining_size(source)
+        if size > MAX_DOWNLOAD:
+            raise ProtocolError(f"{self.name}: a single download is limited to 4 GiB; got {size} bytes")
+        command = f"download:{size:08x}"
+        self._send_command(command)
+        packet, _ = self._await(command, self.response_timeout, expect_data=True)
+        if packet.data_size != size:
+            raise ProtocolError(
+                f"{self.name}: asked to send {size} bytes, phone is ready for {packet.data_size}"
+            )
+        self._stream(source, size, progress)
+        packet, info = self._await(command, self.long_timeout)
+        return Response(packet.payload, info)
+
+    def _stream(self, source: BinaryIO, size: int, progress: ProgressCallback | None) -> None:
+        chunk = self.transport.max_write_size
+        buffer = bytearray(chunk)
+        view = memoryview(buffer)
+        left = size
+        readinto = getattr(source, "readinto", None)
+        while left:
+            want = min(chunk, left)
+            if readinto is not None:
+                got = readinto(view[:want])
+                data = view[:got]
+            else:
+                data = source.read(want)
+                got = len(data)
+            if not got:
+                raise ProtocolError(
+                    f"{self.name}: the image ended {left} bytes early while sending",
+                    hint="The file changed or is truncated; check it and retry.",
+                )
+            self.transport.write(data)
+            left -= got
+            if progress:
+                progress(got)
+
+    def upload(self, sink: BinaryIO, command: str = "upload") -> int:
+        """Receive a device-to-host data phase (``upload`` or ``fetch:...``) into ``sink``."""
+        self._send_command(command)
+        packet, _ = self._await(command, self.response_timeout, expect_data=True)
+        left = packet.data_size
+        total = left
+        while left:
+            data = self.transport.read(min(left, 1024 * 1024), self.response_timeout)
+            sink.write(data)
+            left -= len(data)
+        self._await(command, self.response_timeout)
+        return total
+
+    # --- commands -----------------------------------------------------------------------------
+
+    def flash(self, partition: str) -> Response:
+        return self.command(f"flash:{partition}", timeout=self.long_timeout)
+
+    def erase(self, partition: str) -> Response:
+        return self.command(f"erase:{partition}", timeout=self.long_timeout)
+
+    def boot(self) -> Response:
+        return self.command("boot")
+
+    def continue_boot(self) -> Response:
+        return self.command("continue")
+
+    def reboot(self, target: str | None = None) -> Response:
+        """Reboot to the system, or to 'bootloader', 'recovery' or 'fastboot' (fastbootd)."""
+        if target in (None, "", "system"):
+            return self.command("reboot")
+        if target not in ("bootloader", "recovery", "fastboot"):
+            raise ValueError(f"unknown reboot target {target!r}")
+        return self.command(f"reboot-{target}")
+
+    def set_active(self, slot: str) -> Response:
+        return self.command(f"set_active:{slot}")
+
+    def oem(self, *args: str) -> Response:
+        return self.command("oem " + " ".join(args))
+
+    def flashing(self, *args: str) -> Response:
+        return self.command("flashing " + " ".join(args))
+
+    def stage(self, source: BinaryIO | bytes, size: int | None = None) -> Response:
+        """Stage data for the next command (the CLI's `fastboot stage`): a plain download."""
+        return self.download(source, size)
+
+
+def _remaining_size(source: BinaryIO) -> int:
+    try:
+        position = source.tell()
+        end = os.fstat(source.fileno()).st_size
+        return end - position
+    except (OSError, AttributeError, io.UnsupportedOperation):
+        position = source.tell()
+        end = source.seek(0, io.SEEK_END)
+        source.seek(position)
+        return end - position

@@ -1,0 +1,78 @@
+"""Wire-level constants and the parsing of single fastboot responses.
+
+Facts: AOSP fastboot/README.md and fastboot_driver.cpp; Qualcomm ABL FastbootCmds.h.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from unlocker.errors import ProtocolError, UsageError
+
+# ABL's MAX_FASTBOOT_COMMAND_SIZE is 64; newer AOSP allows 4096 but real bootloaders do not.
+MAX_COMMAND_SIZE = 64
+# FB_RESPONSE_SZ: a response never exceeds 256 bytes (4 status + 252 payload).
+MAX_RESPONSE_SIZE = 256
+# RESP_TIMEOUT in fastboot_driver.cpp; restarted by every INFO/TEXT.
+RESPONSE_TIMEOUT = 30.0
+# flash and erase may run for minutes with no INFO on eMMC phones.
+LONG_TIMEOUT = 600.0
+# download:%08x caps a single transfer below 4 GiB.
+MAX_DOWNLOAD = 0xFFFFFFFF
+
+
+class Status(str, Enum):
+    OKAY = "OKAY"
+    FAIL = "FAIL"
+    DATA = "DATA"
+    INFO = "INFO"
+    TEXT = "TEXT"
+
+
+@dataclass(frozen=True)
+class Packet:
+    status: Status
+    payload: str
+
+    @property
+    def data_size(self) -> int:
+        """For DATA packets: the byte count the phone is ready for (8 hex digits)."""
+        try:
+            return int(self.payload, 16)
+        except ValueError:
+            raise ProtocolError(f"phone sent DATA with a bad length {self.payload!r}") from None
+
+
+def parse_packet(raw: bytes, *, device: str) -> Packet:
+    """Split one response into status and payload; anything that is not fastboot is a ProtocolError."""
+    if len(raw) < 4:
+        raise ProtocolError(
+            f"{device}: truncated reply {raw!r} (fewer than 4 bytes)",
+            hint="Check the cable and that the phone is in fastboot mode, then retry.",
+        )
+    head = raw[:4]
+    try:
+        status = Status(head.decode("ascii"))
+    except (UnicodeDecodeError, ValueError):
+        raise ProtocolError(
+            f"{device}: reply is not a fastboot status: {_preview(raw)}",
+            hint="The phone or the connection answered garbage: replug the phone, reboot it to fastboot, retry.",
+        ) from None
+    return Packet(status, raw[4:].decode("utf-8", errors="replace"))
+
+
+def encode_command(command: str) -> bytes:
+    data = command.encode("utf-8")
+    if len(data) > MAX_COMMAND_SIZE:
+        raise UsageError(
+            f"fastboot command is {len(data)} bytes; bootloaders accept at most {MAX_COMMAND_SIZE}: {command[:40]}..."
+        )
+    return data
+
+
+def _preview(raw: bytes, limit: int = 40) -> str:
+    text = raw[:limit].decode("ascii", errors="replace")
+    printable = "".join(c if c.isprintable() else "." for c in text)
+    more = "..." if len(raw) > limit else ""
+    return f"'{printable}{more}'"

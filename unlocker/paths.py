@@ -1,0 +1,35 @@
+"""Where unlocker keeps things on this computer: the platform's user directories.
+
+Environment overrides exist so tests and portable installs can redirect them.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import platformdirs
+
+_APP = "unlocker"
+
+
+def _dir(env: str, default: str) -> Path:
+    override = os.environ.get(env)
+    path = Path(override) if override else Path(default)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def config_dir() -> Path:
+    """Sessions and settings (account session files live here, mode 0600)."""
+    return _dir("UNLOCKER_CONFIG_DIR", platformdirs.user_config_dir(_APP))
+
+
+def cache_dir() -> Path:
+    """Downloads and refreshed index data: safe to delete."""
+    return _dir("UNLOCKER_CACHE_DIR", platformdirs.user_cache_dir(_APP))
+
+
+def state_dir() -> Path:
+    """Records that must survive: the Mi Unlock ledger, the virtual phone's default state."""
+    return _dir("UNLOCKER_STATE_DIR", platformdirs.user_state_dir(_APP))

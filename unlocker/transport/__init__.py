@@ -1,0 +1,1 @@
+"""Byte pipes to a phone: USB (pyusb) and TCP. The protocol layer sees only ``Transport``."""

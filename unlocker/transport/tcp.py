@@ -1,0 +1,123 @@
+"""Fastboot over TCP (AOSP fastboot/README.md "TCP Protocol v1", tcp.cpp).
+
+Handshake: host sends b"FB01", device answers b"FB" + two version digits within 2 s.
+Every message in both directions is an 8-byte big-endian length plus payload; a data phase
+is one byte stream that may span several frames.
+"""
+
+from __future__ import annotations
+
+import socket
+import struct
+
+from unlocker.errors import DeviceDisconnected, DeviceNotFound, ProtocolError, TransportTimeout
+from unlocker.transport.base import Transport
+
+DEFAULT_PORT = 5554
+HANDSHAKE_TIMEOUT = 2.0
+CONNECT_TIMEOUT = 5.0
+_LENGTH = struct.Struct(">Q")
+# A frame length beyond this is garbage on the wire, not data: refuse rather than allocate it.
+MAX_FRAME = 256 * 1024 * 1024
+
+
+class TcpTransport(Transport):
+    max_write_size = 1024 * 1024
+
+    def __init__(
+        self, host: str, port: int = DEFAULT_PORT, *, connect_timeout: float = CONNECT_TIMEOUT
+    ) -> None:
+        self.host = host
+        self.port = port
+        self.name = f"tcp:{host}:{port}"
+        self.connect_timeout = connect_timeout
+        self._sock: socket.socket | None = None
+        self._pending = b""  # rest of a frame larger than the caller's read size
+
+    def open(self) -> None:
+        try:
+            sock = socket.create_connection((self.host, self.port), timeout=self.connect_timeout)
+        except OSError as e:
+            raise DeviceNotFound(
+                f"{self.name}: cannot connect ({e.strerror or e})",
+                hint="Check the address and that the phone (or `unlocker emulate`) is listening on that port.",
+            ) from None
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self._sock = sock
+        try:
+            sock.settimeout(HANDSHAKE_TIMEOUT)
+            sock.sendall(b"FB01")
+            reply = self._recv_exact(4)
+        except (TransportTimeout, DeviceDisconnected):
+            self.close()
+            raise ProtocolError(
+                f"{self.name}: no fastboot handshake (the target may not support TCP fastboot)",
+                hint="Is this port really a phone in fastboot mode?",
+            ) from None
+        if reply[:2] != b"FB" or not reply[2:].isdigit() or int(reply[2:]) < 1:
+            self.close()
+            raise ProtocolError(f"{self.name}: unrecognized handshake {reply!r}; not a fastboot device")
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        sock = self._require()
+        try:
+            sock.settimeout(None)
+            sock.sendall(_LENGTH.pack(len(data)))
+            sock.sendall(data)
+        except OSError as e:
+            raise DeviceDisconnected(
+                f"{self.name}: connection lost while sending ({e.strerror or e})",
+                hint="The phone closed the connection: check it is still in fastboot mode and retry.",
+            ) from None
+
+    def read(self, size: int, timeout: float) -> bytes:
+        if not self._pending:
+            self._require().settimeout(timeout)
+            (length,) = _LENGTH.unpack(self._recv_exact(8))
+            if length > MAX_FRAME:
+                raise ProtocolError(
+                    f"{self.name}: impossible frame length {length}; this is not fastboot over TCP",
+                    hint="Check the address points at a phone in fastboot mode.",
+                )
+            self._pending = self._recv_exact(length) if length else b""
+            if not length:
+                return b""
+        data, self._pending = self._pending[:size], self._pending[size:]
+        return data
+
+    def close(self) -> None:
+        if self._sock is not None:
+            try:
+                self._sock.close()
+            finally:
+                self._sock = None
+                self._pending = b""
+
+    def _require(self) -> socket.socket:
+        if self._sock is None:
+            raise DeviceDisconnected(f"{self.name}: not connected")
+        return self._sock
+
+    def _recv_exact(self, n: int) -> bytes:
+        sock = self._require()
+        buf = bytearray(n)
+        view = memoryview(buf)
+        got = 0
+        while got < n:
+            try:
+                k = sock.recv_into(view[got:])
+            except TimeoutError:
+                raise TransportTimeout(f"{self.name}: no answer in time") from None
+            except OSError as e:
+                raise DeviceDisconnected(
+                    f"{self.name}: connection lost ({e.strerror or e})",
+                    hint="The phone went away: check it is still in fastboot mode and retry.",
+                ) from None
+            if not k:
+                what = "mid-response" if got else "before answering"
+                raise DeviceDisconnected(
+                    f"{self.name}: the phone closed the connection {what}",
+                    hint="Check the phone is still in fastboot mode, then retry.",
+                )
+            got += k
+        return bytes(buf)
