@@ -6,11 +6,13 @@ no name means "the only fastboot phone on USB".
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass
 
 from unlocker.errors import DeviceNotFound, UsageError
 from unlocker.fastboot.client import FastbootClient, InfoCallback
+from unlocker.fastboot.protocol import RESPONSE_TIMEOUT
 from unlocker.transport.base import Transport
 from unlocker.transport.tcp import DEFAULT_PORT, TcpTransport
 
