@@ -40,10 +40,11 @@ def _register_all() -> None:
         flash_cmds,
         index_cmds,
         sparse_cmds,
+        support_cmds,
         unlock_cmds,
     )
 
-    for module in (device_cmds, unlock_cmds, flash_cmds, sparse_cmds, index_cmds, emulate_cmd):
+    for module in (device_cmds, unlock_cmds, flash_cmds, sparse_cmds, index_cmds, support_cmds, emulate_cmd):
         module.register(cli)
 
 

@@ -1,0 +1,1 @@
+"""Helping people help themselves: environment diagnosis (`doctor`) and redacted support reports."""

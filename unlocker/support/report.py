@@ -1,0 +1,46 @@
+"""The support report: facts a volunteer needs, with nothing secret or identifying left in it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import platform
+from typing import Any
+
+from unlocker import __version__
+from unlocker.errors import UnlockerError
+from unlocker.support.doctor import run_checks
+from unlocker.support.redact import redact
+
+
+def build_report(device_name: str | None, *, include_phone: bool = True) -> dict[str, Any]:
+    """Collect environment checks and, when a phone answers, its state and variables; then redact."""
+    report: dict[str, Any] = {
+        "unlocker_version": __version__,
+        "created_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "system": f"{platform.system()} {platform.release()} {platform.machine()}",
+        "python": platform.python_version(),
+        "checks": [c.to_json() for c in run_checks()],
+        "phone": None,
+    }
+    if include_phone:
+        report["phone"] = _phone_section(device_name)
+    return redact(report)
+
+
+def _phone_section(device_name: str | None) -> dict[str, Any]:
+    from unlocker.device.state import read_state
+    from unlocker.transport.select import open_client
+
+    try:
+        client = open_client(device_name)
+    except UnlockerError as e:
+        return {"reachable": False, "error": str(e)}
+    try:
+        state = read_state(client).to_json()
+        variables = client.getvar_all()
+    except UnlockerError as e:
+        return {"reachable": True, "error": str(e)}
+    finally:
+        client.close()
+    # Transport names may carry USB serials; the redactor tags the "serial" key, so keep kind only.
+    return {"reachable": True, "transport": client.name.split(":")[0], "state": state, "variables": variables}
