@@ -43,7 +43,9 @@ def phone_factory(tmp_path: Path) -> Iterator[Callable[..., RunningPhone]]:
     servers: list[EmulatorServer] = []
     counter = iter(range(1000))
 
-    def make(profile: str = "xiaomi-qcom", *, state_dir: Path | None = None, **kwargs: object) -> RunningPhone:
+    def make(
+        profile: str = "xiaomi-qcom", *, state_dir: Path | None = None, **kwargs: object
+    ) -> RunningPhone:
         directory = state_dir or tmp_path / f"phone{next(counter)}"
         faults = kwargs.pop("faults", None)
         phone = VirtualPhone(directory, profile, faults=list(faults) if faults else None, **kwargs)  # type: ignore[arg-type]

@@ -14,8 +14,19 @@ import pytest
 from unlocker.emulator.model import parse_fault
 
 STATUS_KEYS = {
-    "mode", "product", "serial", "unlocked", "critical_unlocked", "secure", "unlock_ability", "anti_rollback",
-    "slot_count", "current_slot", "max_download_size", "battery", "next_step",
+    "mode",
+    "product",
+    "serial",
+    "unlocked",
+    "critical_unlocked",
+    "secure",
+    "unlock_ability",
+    "anti_rollback",
+    "slot_count",
+    "current_slot",
+    "max_download_size",
+    "battery",
+    "next_step",
 }
 
 
@@ -128,18 +139,27 @@ def test_emulate_command_serves_google_fastboot(tmp_path, cli_env) -> None:
     """`unlocker emulate --port 0` in the background, then both clients talk to it."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "unlocker", "emulate", "--port", "0", "--state-dir", str(tmp_path / "vp")],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=cli_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=cli_env,
     )
     try:
         line = proc.stdout.readline().strip()
         assert line.startswith("listening tcp:127.0.0.1:")
         name = line.split()[1]
-        r = subprocess.run([sys.executable, "-m", "unlocker", "status", "-s", name, "--json"],
-                           capture_output=True, text=True, env=cli_env, timeout=60)
+        r = subprocess.run(
+            [sys.executable, "-m", "unlocker", "status", "-s", name, "--json"],
+            capture_output=True,
+            text=True,
+            env=cli_env,
+            timeout=60,
+        )
         assert json.loads(r.stdout)["unlocked"] is False
         if os.path.exists("/usr/bin/fastboot"):
-            g = subprocess.run(["fastboot", "-s", name, "getvar", "product"], capture_output=True, text=True,
-                               timeout=60)
+            g = subprocess.run(
+                ["fastboot", "-s", name, "getvar", "product"], capture_output=True, text=True, timeout=60
+            )
             assert "product: alioth" in g.stderr
         assert (tmp_path / "vp" / "state.json").exists()
     finally:

@@ -14,7 +14,10 @@ import pytest
 
 pytestmark = [
     pytest.mark.google_tools,
-    pytest.mark.skipif(shutil.which("fastboot") is None and not os.environ.get("CI"), reason="Debian 'fastboot' not installed"),
+    pytest.mark.skipif(
+        shutil.which("fastboot") is None and not os.environ.get("CI"),
+        reason="Debian 'fastboot' not installed",
+    ),
 ]
 
 

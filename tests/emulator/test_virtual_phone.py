@@ -18,7 +18,9 @@ from unlocker.transport.select import open_client
 @pytest.fixture(scope="module")
 def keypair() -> tuple[rsa.RSAPrivateKey, bytes]:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    pem = key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
     return key, pem
 
 
@@ -190,7 +192,9 @@ def test_fault_disconnect_after_bytes(phone_factory) -> None:
 
 
 def test_fault_garbage_and_fail(phone_factory) -> None:
-    p = phone_factory(faults=[parse_fault("garbage:getvar:product"), parse_fault("fail:getvar:serialno#2=boom")])
+    p = phone_factory(
+        faults=[parse_fault("garbage:getvar:product"), parse_fault("fail:getvar:serialno#2=boom")]
+    )
     with connect(p) as c:
         with pytest.raises(ProtocolError):
             c.getvar("product")

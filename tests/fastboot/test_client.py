@@ -73,7 +73,9 @@ def test_empty_okay_getvar_is_unknown() -> None:
     assert c.try_getvar("anti") is None
 
 
-@pytest.mark.parametrize("value,expected", [("805306368", 805306368), ("0x30000000", 0x30000000), (" 1048576 \n", 1048576)])
+@pytest.mark.parametrize(
+    "value,expected", [("805306368", 805306368), ("0x30000000", 0x30000000), (" 1048576 \n", 1048576)]
+)
 def test_numbers_decimal_or_hex_with_whitespace(value: str, expected: int) -> None:
     c, _ = client_for(b"OKAY" + value.encode())
     assert c.getvar_int("max-download-size") == expected
@@ -170,8 +172,13 @@ def test_commands_over_64_bytes_are_refused_before_sending() -> None:
 
 
 @pytest.mark.parametrize(
-    "target,wire", [(None, b"reboot"), ("bootloader", b"reboot-bootloader"), ("fastboot", b"reboot-fastboot"),
-                    ("recovery", b"reboot-recovery")]
+    "target,wire",
+    [
+        (None, b"reboot"),
+        ("bootloader", b"reboot-bootloader"),
+        ("fastboot", b"reboot-fastboot"),
+        ("recovery", b"reboot-recovery"),
+    ],
 )
 def test_reboot_targets(target: str | None, wire: bytes) -> None:
     c, t = client_for(b"OKAY")
@@ -186,4 +193,10 @@ def test_other_commands_wire_format() -> None:
     c.oem("device-info")
     c.flashing("get_unlock_ability")
     c.boot()
-    assert t.writes == [b"set_active:b", b"erase:userdata", b"oem device-info", b"flashing get_unlock_ability", b"boot"]
+    assert t.writes == [
+        b"set_active:b",
+        b"erase:userdata",
+        b"oem device-info",
+        b"flashing get_unlock_ability",
+        b"boot",
+    ]

@@ -37,8 +37,13 @@ def test_report_without_reachable_phone(run_cli, tmp_path: Path) -> None:
 
 def test_redact_nested_and_free_text() -> None:
     secret = "A" * 64
-    data = {"passToken": "p", "userId": 1234567, "list": [{"cookie": "c"}], "note": f"token was {secret}",
-            "serial": None}
+    data = {
+        "passToken": "p",
+        "userId": 1234567,
+        "list": [{"cookie": "c"}],
+        "note": f"token was {secret}",
+        "serial": None,
+    }
     out = redact(data)
     assert out["passToken"] == REDACTED and out["list"][0]["cookie"] == REDACTED
     assert out["userId"] == tag("1234567")
