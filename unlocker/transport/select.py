@@ -79,4 +79,6 @@ def open_transport(name: str | None, *, wait: float = 0.0) -> Transport:
 def open_client(
     name: str | None, *, wait: float = 0.0, on_info: InfoCallback | None = None
 ) -> FastbootClient:
-    return FastbootClient(open_transport(name, wait=wait), on_info=on_info)
+    # UNLOCKER_RESPONSE_TIMEOUT shortens the 30 s default for tests and for volunteers diagnosing hangs.
+    timeout = float(os.environ.get("UNLOCKER_RESPONSE_TIMEOUT") or RESPONSE_TIMEOUT)
+    return FastbootClient(open_transport(name, wait=wait), on_info=on_info, response_timeout=timeout)
