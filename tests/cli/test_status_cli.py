@@ -179,3 +179,21 @@ def test_every_profile_reports_status(phone_factory, run_cli, profile: str) -> N
     r = run_cli("status", "-s", p.name, "--json")
     assert r.returncode == 0, r.stderr
     assert set(json.loads(r.stdout)) == STATUS_KEYS
+
+
+def test_oem_unlocking_switched_off(phone_factory, run_cli) -> None:
+    p = phone_factory("generic", unlock_ability=0)
+    report = json.loads(run_cli("status", "-s", p.name, "--json").stdout)
+    assert report["unlock_ability"] is False
+    assert "OEM unlocking" in report["next_step"]
+
+
+def test_xiaomi_refuses_plain_flashing_unlock(phone_factory) -> None:
+    from unlocker.errors import FastbootFailure
+    from unlocker.transport.select import open_client
+
+    p = phone_factory("xiaomi-mtk")
+    with open_client(p.name) as c:
+        with pytest.raises(FastbootFailure):
+            c.flashing("unlock")
+        assert c.getvar("unlocked") == "no"

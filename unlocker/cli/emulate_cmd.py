@@ -40,6 +40,11 @@ from unlocker.errors import UsageError
     type=click.Path(dir_okay=False, exists=True, path_type=Path),
     help="PEM public key the phone checks unlock signatures against (default: the test key).",
 )
+@click.option(
+    "--oem-unlocking/--no-oem-unlocking",
+    default=None,
+    help="Whether 'OEM unlocking' is switched on in Developer options (default: on).",
+)
 @click.option("--serial", help="Serial number to report (default: random, kept in the state dir).")
 @click.option(
     "--var",
@@ -64,6 +69,7 @@ def emulate(
     max_download_size: str | None,
     locked: bool | None,
     unlock_pubkey: Path | None,
+    oem_unlocking: bool | None,
     serial: str | None,
     variables: tuple[str, ...],
     faults: tuple[str, ...],
@@ -98,6 +104,7 @@ def emulate(
         faults=[parse_fault(f) for f in faults],
         variables=overrides,
         serial=serial,
+        unlock_ability=None if oem_unlocking is None else int(oem_unlocking),
     )
     try:
         server = EmulatorServer(phone, host, port)

@@ -113,6 +113,11 @@ def next_step(state: DeviceState) -> str:
         return "Phone is in fastbootd: flash logical partitions, or `unlocker reboot bootloader` to leave."
     if state.unlocked is None:
         return "Lock state unknown: run `unlocker status --json` and share it with a volunteer."
+    if not state.unlocked and state.unlock_ability is False:
+        return (
+            "Bootloader is locked and unlocking is switched off: enable 'OEM unlocking' in Settings > "
+            "Developer options, then run `unlocker unlock`."
+        )
     if not state.unlocked:
         return "Bootloader is locked: run `unlocker unlock` (this erases all data on the phone)."
     if state.battery and state.battery.get("soc_ok") is False:

@@ -41,6 +41,7 @@ class VirtualPhone:
         faults: list[Fault] | None = None,
         variables: dict[str, str] | None = None,
         serial: str | None = None,
+        unlock_ability: int | None = None,
     ) -> None:
         self.profile = PROFILES[profile] if isinstance(profile, str) else profile
         self.state_dir = Path(state_dir)
@@ -49,6 +50,8 @@ class VirtualPhone:
         self.faults = list(faults or [])
         self.variable_overrides = dict(variables or {})
         self.max_download_size = max_download_size or self.profile.max_download_size
+        # 'OEM unlocking' in Developer options: the owner's switch that allows unlocking at all.
+        self.unlock_ability = self.profile.unlock_ability if unlock_ability is None else unlock_ability
         self._unlock_key = unlock_public_key_pem
         self.download_bytes_seen = 0  # for disconnect@BYTES faults
         self.state = self._load_state(serial)

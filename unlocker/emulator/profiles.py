@@ -76,7 +76,7 @@ _XIAOMI_QCOM = Profile(
     max_download_size=805306368,
     token_command="getvar",
     anti_rollback=1,
-    unlock_ability=0,
+    unlock_ability=1,
     variables={
         "version-bootloader": "unknown",
         "version-baseband": "",
@@ -119,7 +119,7 @@ PROFILES: dict[str, Profile] = {
         max_download_size=536870912,
         token_command="getvar",
         anti_rollback=4,
-        unlock_ability=0,
+        unlock_ability=1,
         variables={
             "battery-voltage": "3891",
             "battery-soc-ok": "yes",
@@ -150,7 +150,7 @@ PROFILES: dict[str, Profile] = {
         max_download_size=134217728,
         token_command="oem",
         anti_rollback=None,
-        unlock_ability=0,
+        unlock_ability=1,
         variables={"battery-voltage": "3950"},
     ),
     "generic": Profile(

@@ -420,11 +420,12 @@ class Session:
         phone = self.phone
         if phone.mode == "fastbootd":
             return self._fail(f"Unrecognized command flashing {args}")
-        ability = phone.profile.unlock_ability
+        ability = phone.unlock_ability
         if args == "get_unlock_ability":
             return [f"INFOget_unlock_ability: {ability}".encode(), b"OKAY"]
         if args in ("unlock", "unlock_critical"):
-            if not ability:
+            # MIUI/HyperOS phones only unlock with Xiaomi's signed data (`oem unlock`), never plainly.
+            if not ability or phone.profile.vendor == "xiaomi":
                 return self._fail("Flashing Unlock is not allowed")
             if args == "unlock_critical":
                 phone.set_state("critical_unlocked", True)
