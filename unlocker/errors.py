@@ -71,10 +71,14 @@ class ProtocolError(UnlockerError):
 class FastbootFailure(UnlockerError):
     """The phone answered FAIL. ``device_message`` is the phone's own text, verbatim."""
 
-    def __init__(self, command: str, device_message: str, *, hint: str | None = None) -> None:
+    def __init__(
+        self, command: str, device_message: str, *, hint: str | None = None, device: str | None = None
+    ) -> None:
         self.command = command
         self.device_message = device_message
-        super().__init__(f"'{command}' failed: the phone says '{device_message}'", hint=hint)
+        self.device = device
+        where = f"{device}: " if device else ""
+        super().__init__(f"{where}'{command}' failed: the phone says '{device_message}'", hint=hint)
 
 
 class VariableUnknown(FastbootFailure):

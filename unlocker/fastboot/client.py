@@ -117,7 +117,7 @@ class FastbootClient:
     def _failure(self, command: str, message: str) -> FastbootFailure:
         from unlocker.device.failures import hint_for_failure
 
-        return FastbootFailure(command, message, hint=hint_for_failure(message))
+        return FastbootFailure(command, message, hint=hint_for_failure(message), device=self.name)
 
     def command(self, command: str, *, timeout: float | None = None) -> Response:
         """Send a command with no data phase and return its response."""
@@ -133,7 +133,7 @@ class FastbootClient:
             return self.command(f"getvar:{name}").value.strip()
         except FastbootFailure as e:
             if any(m in e.device_message.lower() for m in _UNKNOWN_VARIABLE_MARKERS):
-                raise VariableUnknown(e.command, e.device_message) from None
+                raise VariableUnknown(e.command, e.device_message, device=self.name) from None
             raise
 
     def try_getvar(self, name: str) -> str | None:
