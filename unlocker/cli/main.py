@@ -36,6 +36,7 @@ def _register_all() -> None:
     # Each command group lives in its own module; the order here is the order in --help.
     from unlocker.cli import (
         device_cmds,
+        download_cmds,
         emulate_cmd,
         flash_cmds,
         index_cmds,
@@ -44,7 +45,16 @@ def _register_all() -> None:
         unlock_cmds,
     )
 
-    for module in (device_cmds, unlock_cmds, flash_cmds, sparse_cmds, index_cmds, support_cmds, emulate_cmd):
+    for module in (
+        device_cmds,
+        unlock_cmds,
+        flash_cmds,
+        sparse_cmds,
+        index_cmds,
+        download_cmds,
+        support_cmds,
+        emulate_cmd,
+    ):
         module.register(cli)
 
 

@@ -1,0 +1,84 @@
+"""`unlocker download`: fetch one file resumably, verified against a known sha256."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from tqdm import tqdm
+
+from unlocker import paths
+from unlocker.cli.common import info, json_option, no_progress_option, print_json, progress_enabled
+from unlocker.download import Artifact, fetch
+from unlocker.errors import UsageError
+
+
+@click.command("download")
+@click.argument("url")
+@click.option(
+    "--sha256", "sha256", required=True, help="The file's sha256, from the ROM project or the index."
+)
+@click.option("--mirror", "mirrors", multiple=True, help="Another address of the same file (repeatable).")
+@click.option("--size", type=int, help="Expected size in bytes, when known.")
+@click.option(
+    "--from",
+    "local_files",
+    multiple=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A copy you already have (USB stick, local mirror): used if its checksum matches.",
+)
+@click.option(
+    "-o",
+    "--output-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where to store it (default: the download cache).",
+)
+@click.option("--name", help="File name to store it under (default: from the URL).")
+@no_progress_option
+@json_option
+def download(
+    url: str,
+    sha256: str,
+    mirrors: tuple[str, ...],
+    size: int | None,
+    local_files: tuple[Path, ...],
+    output_dir: Path | None,
+    name: str | None,
+    no_progress: bool,
+    as_json: bool,
+) -> None:
+    """Download URL (and mirrors) resumably; keep it only if its sha256 matches.
+
+    Interrupted downloads resume where they stopped when the same command runs again.
+    """
+    filename = name or url.rstrip("/").rsplit("/", 1)[-1].split("?", 1)[0]
+    if not filename:
+        raise UsageError(f"cannot tell a file name from '{url}'; pass --name")
+    target_dir = output_dir or paths.cache_dir() / "downloads"
+    artifact = Artifact(filename, sha256, (url, *mirrors), size)
+    bar = None
+    if progress_enabled(no_progress):
+        bar = tqdm(total=size, unit="B", unit_scale=True, unit_divisor=1024, desc=filename, leave=False)
+
+    def on_progress(done: int, total: int | None) -> None:
+        if bar is None:
+            return
+        if total and bar.total != total:
+            bar.total = total
+        bar.n = done
+        bar.refresh()
+
+    try:
+        path = fetch(artifact, target_dir, local_files=local_files, progress=on_progress)
+    finally:
+        if bar is not None:
+            bar.close()
+    if as_json:
+        print_json({"path": str(path), "sha256": sha256.lower(), "size": path.stat().st_size})
+    else:
+        info(f"verified {path.name} (sha256 {sha256.lower()[:16]}...)")
+        click.echo(str(path))
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(download)

@@ -1,0 +1,182 @@
+"""fetch(): resumable, verified, mirror-aware downloads of one artifact."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import requests
+
+from unlocker import __version__
+from unlocker.errors import UnlockerError
+
+USER_AGENT = f"unlocker/{__version__} (+https://github.com/unlocker)"
+CHUNK = 1024 * 1024
+CONNECT_TIMEOUT = 15.0
+READ_TIMEOUT = 60.0  # per read: a stalled mirror is abandoned, what arrived is kept
+ATTEMPTS_PER_URL = 3
+
+ProgressCallback = Callable[[int, int | None], None]  # (bytes so far, total or None)
+
+
+class DownloadError(UnlockerError):
+    """No source delivered the artifact with the right checksum."""
+
+
+@dataclass(frozen=True)
+class Artifact:
+    name: str  # file name to store it under
+    sha256: str
+    urls: Sequence[str] = field(default_factory=tuple)  # first the main URL, then mirrors
+    size: int | None = None
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def fetch(
+    artifact: Artifact,
+    dest_dir: Path,
+    *,
+    local_files: Sequence[Path] = (),
+    progress: ProgressCallback | None = None,
+    session: requests.Session | None = None,
+    read_timeout: float = READ_TIMEOUT,
+) -> Path:
+    """Return the path of a verified copy of ``artifact`` in ``dest_dir``, downloading only what is missing.
+
+    A partial download is kept as ``NAME.part`` and resumed next time. A file with the right name
+    but the wrong checksum is never returned.
+    """
+    expected = artifact.sha256.lower()
+    if len(expected) != 64 or any(c not in "0123456789abcdef" for c in expected):
+        raise DownloadError(
+            f"{artifact.name}: the index gives no valid sha256, so it cannot be verified",
+            hint="Refresh the index (`unlocker index update`) or report the entry.",
+        )
+    dest_dir.mkdir(parents=True, exist_ok=True)
+    final = dest_dir / artifact.name
+    if final.exists() and sha256_of(final) == expected:
+        return final
+    for candidate in local_files:
+        if candidate.is_file() and sha256_of(candidate) == expected:
+            tmp = final.with_suffix(final.suffix + ".copy")
+            shutil.copyfile(candidate, tmp)
+            os.replace(tmp, final)
+            return final
+    if not artifact.urls:
+        raise DownloadError(
+            f"{artifact.name}: no download address known and no matching local file",
+            hint="Pass a copy you already have with --from FILE.",
+        )
+    own = session is None
+    http = session or requests.Session()
+    http.headers.setdefault("User-Agent", USER_AGENT)
+    failures: list[str] = []
+    part = final.with_suffix(final.suffix + ".part")
+    try:
+        for url in artifact.urls:
+            try:
+                _download_one(http, url, part, artifact, progress, read_timeout)
+            except _SourceFailed as e:
+                failures.append(f"{_host(url)}: {e}")
+                continue
+            digest = sha256_of(part)
+            if digest != expected:
+                part.unlink(missing_ok=True)  # a wrong file must not be resumed from
+                failures.append(
+                    f"{_host(url)}: checksum mismatch (got {digest[:12]}..., want {expected[:12]}...)"
+                )
+                continue
+            os.replace(part, final)
+            return final
+    finally:
+        if own:
+            http.close()
+    raise DownloadError(
+        f"{artifact.name}: every source failed: " + "; ".join(failures),
+        hint="Run the same command again to resume, try another network, or get the file by other means "
+        "and pass it with --from FILE.",
+    )
+
+
+class _SourceFailed(Exception):
+    pass
+
+
+def _download_one(
+    http: requests.Session,
+    url: str,
+    part: Path,
+    artifact: Artifact,
+    progress: ProgressCallback | None,
+    read_timeout: float,
+) -> None:
+    """Fill ``part`` from ``url``, resuming after drops; raise _SourceFailed when this source is hopeless."""
+    last_error = "no attempt"
+    for attempt in range(ATTEMPTS_PER_URL):
+        have = part.stat().st_size if part.exists() else 0
+        if artifact.size is not None and have == artifact.size:
+            return
+        if artifact.size is not None and have > artifact.size:
+            part.unlink()
+            have = 0
+        headers = {"Range": f"bytes={have}-"} if have else {}
+        try:
+            with http.get(url, headers=headers, stream=True, timeout=(CONNECT_TIMEOUT, read_timeout)) as r:
+                if r.status_code == 416 and have:
+                    return  # we already hold every byte the server has; the checksum decides
+                if r.status_code >= 400:
+                    raise _SourceFailed(f"HTTP {r.status_code}")
+                resumed = r.status_code == 206
+                if have and not resumed:
+                    have = 0  # the server ignored Range: start over rather than corrupt the file
+                total = _total_size(r, have, artifact.size)
+                with open(part, "ab" if resumed else "wb") as out:
+                    for chunk in r.iter_content(CHUNK):
+                        out.write(chunk)
+                        have += len(chunk)
+                        if progress:
+                            progress(have, total)
+                if total is not None and have < total:
+                    raise requests.ConnectionError(f"connection closed after {have} of {total} bytes")
+                return
+        except _SourceFailed:
+            raise
+        except requests.RequestException as e:
+            last_error = _describe(e)
+            time.sleep(min(2**attempt, 5) * 0.1)
+    raise _SourceFailed(f"{last_error} (kept {part.stat().st_size if part.exists() else 0} bytes to resume)")
+
+
+def _total_size(r: requests.Response, have: int, known: int | None) -> int | None:
+    if known is not None:
+        return known
+    length = r.headers.get("Content-Length")
+    if length and length.isdigit():
+        return int(length) + (have if r.status_code == 206 else 0)
+    return None
+
+
+def _describe(e: requests.RequestException) -> str:
+    if isinstance(e, requests.Timeout):
+        return "timed out"
+    if isinstance(e, requests.exceptions.SSLError):
+        return "TLS certificate could not be verified"
+    if isinstance(e, requests.ConnectionError):
+        return "connection failed or dropped"
+    return e.__class__.__name__
+
+
+def _host(url: str) -> str:
+    return requests.utils.urlparse(url).netloc or url
