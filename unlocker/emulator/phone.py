@@ -50,6 +50,8 @@ class VirtualPhone:
         self.faults = list(faults or [])
         self.variable_overrides = dict(variables or {})
         self.max_download_size = max_download_size or self.profile.max_download_size
+        # An explicit limit applies in fastbootd too, so tests can force splitting there.
+        self.explicit_max_download_size = max_download_size
         # 'OEM unlocking' in Developer options: the owner's switch that allows unlocking at all.
         self.unlock_ability = self.profile.unlock_ability if unlock_ability is None else unlock_ability
         self._unlock_key = unlock_public_key_pem
@@ -165,6 +167,7 @@ class VirtualPhone:
             self.state["mode"] = (
                 "fastbootd" if target == "fastboot" and self.profile.dynamic else "bootloader"
             )
+            self.state["download_size"] = 0  # staged data lives in RAM: gone after a reboot
             self._save()
             self.token = make_token(self.profile.product, self.serial)
             self.boot_count += 1

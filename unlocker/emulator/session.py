@@ -194,11 +194,7 @@ class Session:
             size = int(arg, 16)
         except ValueError:
             return self._fail("invalid download size")
-        limit = (
-            variables.FASTBOOTD_MAX_DOWNLOAD
-            if self.phone.mode == "fastbootd"
-            else self.phone.max_download_size
-        )
+        limit = variables.download_limit(self.phone)
         if size > limit:
             return self._fail("Requested download size is more than max allowed")
         if size == 0:

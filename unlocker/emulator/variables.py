@@ -13,6 +13,12 @@ FASTBOOTD_MAX_DOWNLOAD = 0x10000000
 _FS_TYPES = {"userdata": "f2fs", "cache": "ext4", "metadata": "ext4", "system": "ext4", "vendor": "ext4"}
 
 
+def download_limit(phone: VirtualPhone) -> int:
+    if phone.mode == "fastbootd":
+        return phone.explicit_max_download_size or FASTBOOTD_MAX_DOWNLOAD
+    return phone.max_download_size
+
+
 def _yes(value: bool) -> str:
     return "yes" if value else "no"
 
@@ -21,7 +27,7 @@ def simple_variables(phone: VirtualPhone) -> dict[str, str]:
     """Variables without an argument, in the order getvar:all lists them."""
     p = phone.profile
     fastbootd = phone.mode == "fastbootd"
-    mds = FASTBOOTD_MAX_DOWNLOAD if fastbootd else phone.max_download_size
+    mds = download_limit(phone)
     values: dict[str, str] = {
         "version": "0.4",
         "product": p.product,
