@@ -75,7 +75,12 @@ class EmulatorServer:
         return f"tcp:{self.host}:{self.port}"
 
     def start(self) -> EmulatorServer:
-        self._thread = threading.Thread(target=self._server.serve_forever, name="virtual-phone", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="virtual-phone",
+            daemon=True,
+        )
         self._thread.start()
         return self
 
