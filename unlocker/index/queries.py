@@ -1,0 +1,138 @@
+"""Questions asked of the index: which device is this, what do we know, which ROMs and builds."""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any
+
+from unlocker.errors import UsageError
+from unlocker.index import cache
+from unlocker.index.loader import Index
+from unlocker.index.model import Build, Device, Rom
+
+DEVICE_KEYS = (
+    "codename",
+    "aliases",
+    "names",
+    "models",
+    "vendor",
+    "soc_vendor",
+    "ab",
+    "dynamic_partitions",
+    "recovery_partition",
+    "install_method",
+    "roms",
+    "notes",
+)
+
+
+class NotInIndex(UsageError):
+    """A codename the index does not know (exit code 2, like any bad name on the command line)."""
+
+
+def closest_names(index: Index, name: str, n: int = 5) -> list[str]:
+    """Codenames and aliases that look like ``name`` (difflib), best first."""
+    candidates = {c.lower(): c for c in index.devices}
+    for alias in index.aliases:
+        candidates.setdefault(alias.lower(), alias)
+    matches = difflib.get_close_matches(name.lower(), list(candidates), n=n, cutoff=0.6)
+    return [candidates[m] for m in matches]
+
+
+def resolve(index: Index, name: str) -> Device:
+    """The device ``name`` denotes: a codename, an alias (what `getvar product` reports), any case."""
+    name = name.strip()
+    if name in index.devices:
+        return index.devices[name]
+    codenames = index.aliases.get(name)
+    if codenames is None:
+        lower = name.lower()
+        exact = [d for c, d in index.devices.items() if c.lower() == lower]
+        if exact:
+            return exact[0]
+        codenames = next((v for a, v in index.aliases.items() if a.lower() == lower), None)
+    if codenames:
+        if len(codenames) == 1:
+            return index.devices[codenames[0]]
+        raise UsageError(
+            f"'{name}' is reported by several devices in the index: {', '.join(codenames)}",
+            hint="Name the device by its codename, e.g. `unlocker device " + codenames[0] + "`.",
+        )
+    close = closest_names(index, name)
+    hint = (
+        "Closest names in the index: " + ", ".join(close) + "."
+        if close
+        else "Check the codename (`unlocker status` shows what the phone reports)."
+    )
+    raise NotInIndex(f"'{name}' is not in the index", hint=hint)
+
+
+def device_report(index: Index, device: Device) -> dict[str, Any]:
+    """What we know about a device; ``unlocker device --json`` prints exactly these keys."""
+    return {
+        "codename": device.codename,
+        "aliases": list(device.aliases),
+        "names": list(device.names),
+        "models": list(device.models),
+        "vendor": device.vendor,
+        "soc_vendor": device.soc_vendor,
+        "ab": device.ab,
+        "dynamic_partitions": device.dynamic_partitions,
+        "recovery_partition": device.recovery_partition,
+        "install_method": device.install_method,
+        "roms": [rom.id for rom in index.roms_for(device.codename)],
+        "notes": list(device.notes),
+    }
+
+
+def builds_for(rom: Rom, codename: str) -> tuple[list[Build], dict[str, Any]]:
+    """Shipped builds plus refreshed ones from the cache (newest first, one entry per sha256).
+
+    The second value says where the list came from: ``{"refreshed_at": ..., "error": ...}``.
+    """
+    status: dict[str, Any] = {"refreshed_at": None, "source_url": None, "cache_error": None}
+    found: list[Build] = []
+    try:
+        cached = cache.load(rom.id, codename)
+    except cache.CacheUnreadable as e:
+        cached = None
+        status["cache_error"] = (
+            f"refreshed data unreadable, ignored ({e}); run `unlocker index update {codename}`"
+        )
+    if cached is not None:
+        status["refreshed_at"] = cached.fetched_at
+        status["source_url"] = cached.source_url
+        found.extend(cached.builds)
+    found.extend(b for b in rom.builds if b.codename == codename)
+    seen: set[str] = set()
+    unique = []
+    for build in found:
+        if build.main.sha256 in seen:
+            continue
+        seen.add(build.main.sha256)
+        unique.append(build)
+    unique.sort(key=lambda b: b.date or "", reverse=True)
+    return unique, status
+
+
+def roms_report(index: Index, device: Device) -> dict[str, Any]:
+    """The ROMs for a device with their known builds (``unlocker roms --json``)."""
+    roms = []
+    for rom in index.roms_for(device.codename):
+        builds, status = builds_for(rom, device.codename)
+        support = rom.devices.get(device.codename, {})
+        roms.append(
+            {
+                "id": rom.id,
+                "name": rom.name,
+                "licence": rom.licence,
+                "homepage": rom.homepage,
+                "branch": support.get("branch"),
+                "maintained": support.get("maintained"),
+                "builds_api": (rom.builds_api or {}).get("kind"),
+                "refreshed_at": status["refreshed_at"],
+                "cache_error": status["cache_error"],
+                "builds": [b.to_json() for b in builds],
+            }
+        )
+    return {"codename": device.codename, "names": list(device.names), "roms": roms}

@@ -1,0 +1,180 @@
+"""Check YAML node trees against the index's JSON Schemas (firmware_index/schema/*.schema.json).
+
+The schemas are plain JSON Schema (draft 7 subset) so editors can use them too; this module
+interprets the subset we use directly on YAML nodes, so each complaint carries its line. Supported
+keywords: type, enum, const, pattern, minLength, minimum, properties, required,
+additionalProperties, minProperties, items, minItems, uniqueItems, $ref (local definitions).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import cache
+from typing import Any
+
+import yaml
+
+from unlocker.index.yamlnodes import Issue, line_of, mapping_items
+
+_TAG_TYPES = {
+    "tag:yaml.org,2002:str": "string",
+    "tag:yaml.org,2002:int": "integer",
+    "tag:yaml.org,2002:float": "number",
+    "tag:yaml.org,2002:bool": "boolean",
+    "tag:yaml.org,2002:null": "null",
+}
+
+SCHEMA_NAMES = ("device", "rom", "method")
+
+
+@cache
+def load_schema(kind: str) -> dict[str, Any]:
+    """The shipped JSON Schema for ``kind`` ('device', 'rom' or 'method')."""
+    from unlocker.index.loader import shipped_root
+
+    text = shipped_root().joinpath("schema", f"{kind}.schema.json").read_text("utf-8")
+    return json.loads(text)
+
+
+def node_type(node: yaml.Node) -> str:
+    if isinstance(node, yaml.MappingNode):
+        return "object"
+    if isinstance(node, yaml.SequenceNode):
+        return "array"
+    return _TAG_TYPES.get(node.tag, "string")
+
+
+def _matches_type(actual: str, wanted: str) -> bool:
+    return actual == wanted or (wanted == "number" and actual == "integer")
+
+
+def _describe(node: yaml.Node) -> str:
+    if isinstance(node, yaml.ScalarNode):
+        value = node.value if node.tag != "tag:yaml.org,2002:null" else "null"
+        return f"{node_type(node)} {value!r}"
+    return "a list" if isinstance(node, yaml.SequenceNode) else "a mapping"
+
+
+def _scalar_value(node: yaml.Node) -> Any:
+    if not isinstance(node, yaml.ScalarNode):
+        return node
+    kind = node_type(node)
+    if kind == "null":
+        return None
+    if kind == "boolean":
+        return node.value.lower() in ("true", "yes", "on", "y")
+    if kind == "integer":
+        try:
+            return int(node.value.replace("_", ""), 0)
+        except ValueError:
+            return node.value
+    if kind == "number":
+        try:
+            return float(node.value)
+        except ValueError:
+            return node.value
+    return node.value
+
+
+class Validator:
+    """Validate one document against one schema, collecting Issues (never raising)."""
+
+    def __init__(self, schema: dict[str, Any], filename: str) -> None:
+        self.root = schema
+        self.filename = filename
+        self.issues: list[Issue] = []
+
+    def report(self, node: yaml.Node | None, field: str, message: str) -> None:
+        self.issues.append(Issue(self.filename, line_of(node), field, message))
+
+    def resolve(self, schema: dict[str, Any]) -> dict[str, Any]:
+        while "$ref" in schema:
+            ref = schema["$ref"]
+            if not ref.startswith("#/definitions/"):
+                raise ValueError(f"unsupported $ref {ref}")
+            schema = self.root["definitions"][ref.rsplit("/", 1)[1]]
+        return schema
+
+    def check(self, node: yaml.Node | None, schema: dict[str, Any], field: str = "") -> None:
+        schema = self.resolve(schema)
+        if node is None:
+            self.report(node, field, "the file is empty")
+            return
+        actual = node_type(node)
+        if "enum" in schema:
+            if not isinstance(node, yaml.ScalarNode) or _scalar_value(node) not in schema["enum"]:
+                allowed = ", ".join("null" if v is None else str(v) for v in schema["enum"])
+                self.report(node, field, f"must be one of: {allowed} (found {_describe(node)})")
+            return
+        if "const" in schema and _scalar_value(node) != schema["const"]:
+            self.report(node, field, f"must be {schema['const']!r} (found {_describe(node)})")
+            return
+        wanted = schema.get("type")
+        if wanted is not None:
+            wanted_list = wanted if isinstance(wanted, list) else [wanted]
+            if not any(_matches_type(actual, w) for w in wanted_list):
+                self.report(node, field, f"expected {' or '.join(wanted_list)}, found {_describe(node)}")
+                return
+        if actual == "string":
+            self._check_string(node, schema, field)
+        elif actual in ("integer", "number") and "minimum" in schema:
+            if _scalar_value(node) < schema["minimum"]:
+                self.report(node, field, f"must be at least {schema['minimum']} (found {node.value})")
+        elif actual == "object":
+            self._check_object(node, schema, field)
+        elif actual == "array":
+            self._check_array(node, schema, field)
+
+    def _check_string(self, node: yaml.Node, schema: dict[str, Any], field: str) -> None:
+        value = node.value
+        if len(value) < schema.get("minLength", 0):
+            self.report(node, field, "must not be empty")
+        pattern = schema.get("pattern")
+        if pattern and not re.search(pattern, value):
+            self.report(node, field, f"{value!r} does not match the pattern {pattern}")
+
+    def _check_object(self, node: yaml.MappingNode, schema: dict[str, Any], field: str) -> None:
+        items = mapping_items(node)
+        seen: dict[str, yaml.Node] = {}
+        properties = schema.get("properties", {})
+        extra = schema.get("additionalProperties", True)
+        for key, key_node, value in items:
+            sub = f"{field}.{key}" if field else key
+            if key in seen:
+                self.report(key_node, sub, f"duplicate key (first on line {line_of(seen[key])})")
+                continue
+            seen[key] = key_node
+            if key in properties:
+                self.check(value, properties[key], sub)
+            elif extra is False:
+                known = ", ".join(properties) or "none"
+                self.report(key_node, sub, f"unknown field (known fields: {known})")
+            elif isinstance(extra, dict):
+                self.check(value, extra, sub)
+        for key in schema.get("required", []):
+            if key not in seen:
+                self.report(node, field or key, f"missing required field '{key}'")
+        if len(items) < schema.get("minProperties", 0):
+            self.report(node, field, f"needs at least {schema['minProperties']} entries")
+
+    def _check_array(self, node: yaml.SequenceNode, schema: dict[str, Any], field: str) -> None:
+        if len(node.value) < schema.get("minItems", 0):
+            self.report(node, field, f"needs at least {schema['minItems']} item(s)")
+        item_schema = schema.get("items")
+        seen: dict[Any, int] = {}
+        for i, item in enumerate(node.value):
+            sub = f"{field}[{i}]"
+            if item_schema is not None:
+                self.check(item, item_schema, sub)
+            if schema.get("uniqueItems") and isinstance(item, yaml.ScalarNode):
+                if item.value in seen:
+                    self.report(item, sub, f"{item.value!r} is listed twice (also item {seen[item.value]})")
+                seen.setdefault(item.value, i)
+
+
+def validate_node(node: yaml.Node | None, kind: str, filename: str) -> list[Issue]:
+    """Every schema violation of one document, each with file and line."""
+    validator = Validator(load_schema(kind), filename)
+    validator.check(node, validator.root)
+    return validator.issues

@@ -1,0 +1,289 @@
+"""Live refresh: fetch the newest builds from the ROM projects' public APIs into the user cache.
+
+Sources (declared per ROM in roms/*.yaml ``builds_api``; base URL overridable by its env var):
+- ``lineageos_updater``: LineageOS's updater API. v2 (``.../api/v2/devices/CODENAME/builds``)
+  lists every file of a build with size and sha256; v1 (``.../api/v1/CODENAME/nightly/0``, used
+  when the base ends in ``/api/v1``) has no sha256, so each build's ``<url>.sha256`` is fetched.
+- ``crdroid_ota``: crDroid's per-device OTA JSON (``BASE/CODENAME.json``).
+Every build must have a URL, a size and a sha256; an answer with any build lacking one is refused
+whole, and the previous cache file stays untouched.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+
+from unlocker import __version__
+from unlocker.errors import UnlockerError
+from unlocker.index import cache
+from unlocker.index.loader import Index
+from unlocker.index.model import Build, BuildFile, Rom
+
+USER_AGENT = f"unlocker/{__version__} (firmware index refresh)"
+TIMEOUT = (10.0, 30.0)  # connect, read
+MAX_BODY = 8 * 1024 * 1024  # an API answer for one device is a few KiB; refuse anything absurd
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+
+class UpdateError(UnlockerError):
+    """A refresh failed for one ROM and device; the previous cache is intact."""
+
+
+@dataclass(frozen=True)
+class UpdateResult:
+    rom: str
+    codename: str
+    builds: int = 0
+    path: str | None = None
+    error: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "rom": self.rom,
+            "codename": self.codename,
+            "ok": self.error is None,
+            "builds": self.builds,
+            "cache_file": self.path,
+            "error": self.error,
+        }
+
+
+def api_base(rom: Rom) -> str:
+    api = rom.builds_api or {}
+    env = api.get("env")
+    override = os.environ.get(env) if env else None
+    return (override or api["url"]).rstrip("/")
+
+
+class _Http:
+    def __init__(self, session: requests.Session | None = None) -> None:
+        self.session = session or requests.Session()
+        self.session.headers["User-Agent"] = USER_AGENT
+
+    def get(self, url: str, what: str) -> bytes:
+        """GET with timeouts and TLS verification (requests' default, never turned off)."""
+        try:
+            with self.session.get(url, timeout=TIMEOUT, stream=True) as r:
+                if r.status_code != 200:
+                    raise UpdateError(f"{what}: {url} answered HTTP {r.status_code}{_server_says(r)}")
+                body = bytearray()
+                for chunk in r.iter_content(64 * 1024):
+                    body.extend(chunk)
+                    if len(body) > MAX_BODY:
+                        raise UpdateError(f"{what}: {url} sent more than {MAX_BODY} bytes; refused")
+                return bytes(body)
+        except requests.exceptions.SSLError as e:
+            raise UpdateError(f"{what}: TLS verification failed for {url} ({_short(e)})") from None
+        except requests.exceptions.Timeout:
+            raise UpdateError(f"{what}: {url} did not answer in time") from None
+        except requests.exceptions.RequestException as e:
+            raise UpdateError(f"{what}: cannot reach {url} ({_short(e)})") from None
+
+    def get_json(self, url: str, what: str) -> Any:
+        body = self.get(url, what)
+        try:
+            return json.loads(body)
+        except ValueError as e:
+            raise UpdateError(f"{what}: {url} did not answer valid JSON ({e})") from None
+
+
+def _short(e: Exception) -> str:
+    text = str(e)
+    return text if len(text) < 160 else text[:157] + "..."
+
+
+def _server_says(r: requests.Response) -> str:
+    try:
+        data = r.json()
+    except ValueError:
+        return ""
+    if isinstance(data, dict) and isinstance(data.get("error"), str):
+        return f" ({data['error']})"
+    return ""
+
+
+def _need(entry: Any, key: str, what: str, where: str) -> Any:
+    if not isinstance(entry, dict) or entry.get(key) in (None, ""):
+        raise UpdateError(f"{what}: {where} has no '{key}'; refusing the whole answer (nothing was changed)")
+    return entry[key]
+
+
+def _checked_file(
+    artefact: str, entry: dict[str, Any], what: str, where: str, sha256: Any = None
+) -> BuildFile:
+    url = str(_need(entry, "url", what, where))
+    filename = str(entry.get("filename") or url.rstrip("/").rsplit("/", 1)[-1])
+    size = _need(entry, "size", what, where)
+    digest = sha256 if sha256 is not None else entry.get("sha256")
+    if not digest:
+        raise UpdateError(
+            f"{what}: {where} ({filename}) comes without a sha256, so it could never be verified; "
+            "refusing the whole answer (nothing was changed)"
+        )
+    digest = str(digest).strip().lower()
+    if not _SHA256.match(digest):
+        raise UpdateError(f"{what}: {where} ({filename}) has a malformed sha256 {digest[:70]!r}; refused")
+    if not isinstance(size, int) or isinstance(size, bool) or size <= 0:
+        raise UpdateError(f"{what}: {where} ({filename}) has an invalid size {size!r}; refused")
+    if not url.startswith(("https://", "http://")):
+        raise UpdateError(f"{what}: {where} has a URL that is not http(s): {url[:80]!r}; refused")
+    return BuildFile(artefact, filename, url, size, digest)
+
+
+def _artefact_for(filename: str) -> str:
+    """LineageOS file names: lineage-*.zip is the ROM, NAME.img the image for partition NAME."""
+    if filename.endswith(".zip"):
+        return "rom_zip"
+    return filename.rsplit(".", 1)[0]
+
+
+def _date(value: Any) -> str | None:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return dt.datetime.fromtimestamp(value, dt.timezone.utc).date().isoformat()
+    return None if value in (None, "") else str(value)
+
+
+def fetch_lineage(codename: str, base: str, http: _Http) -> tuple[str, list[Build]]:
+    what = f"LineageOS builds for {codename}"
+    if base.endswith("/v1"):
+        url = f"{base}/{codename}/nightly/0"
+        data = http.get_json(url, what)
+        entries = data.get("response") if isinstance(data, dict) else None
+        if not isinstance(entries, list):
+            raise UpdateError(f"{what}: {url} did not answer a v1 build list ('response' missing)")
+        builds = []
+        for i, entry in enumerate(entries):
+            where = f"build {i + 1}"
+            file_url = str(_need(entry, "url", what, where))
+            sha = _sidecar_sha256(file_url, http, what, where)
+            f = _checked_file("rom_zip", entry, what, where, sha256=sha)
+            builds.append(
+                Build(
+                    "lineageos",
+                    codename,
+                    str(entry.get("version") or ""),
+                    _date(entry.get("datetime")),
+                    entry.get("romtype"),
+                    (f,),
+                    url,
+                )
+            )
+        return url, builds
+    url = f"{base}/devices/{codename}/builds"
+    data = http.get_json(url, what)
+    if not isinstance(data, list):
+        raise UpdateError(f"{what}: {url} did not answer a v2 build list (expected a JSON list)")
+    builds = []
+    for i, entry in enumerate(data):
+        where = f"build {i + 1}"
+        files_raw = _need(entry, "files", what, where)
+        if not isinstance(files_raw, list) or not files_raw:
+            raise UpdateError(f"{what}: {where} lists no files; refused")
+        files = []
+        for j, f in enumerate(files_raw):
+            name = str(f.get("filename") or "") if isinstance(f, dict) else ""
+            artefact = "rom_zip" if j == 0 else _artefact_for(name)
+            files.append(_checked_file(artefact, f, what, f"{where}, file {j + 1}"))
+        date = entry.get("date") or _date(entry.get("datetime"))
+        builds.append(
+            Build(
+                "lineageos",
+                codename,
+                str(entry.get("version") or ""),
+                date,
+                entry.get("type"),
+                tuple(files),
+                url,
+            )
+        )
+    return url, builds
+
+
+def _sidecar_sha256(file_url: str, http: _Http, what: str, where: str) -> str:
+    sidecar = f"{file_url}.sha256"
+    try:
+        text = http.get(sidecar, what).decode("utf-8", "replace")
+    except UpdateError as e:
+        raise UpdateError(
+            f"{what}: {where} comes without a sha256 and its checksum file could not be read ({e.message}); "
+            "refusing the whole answer (nothing was changed)"
+        ) from None
+    token = text.split()[0].lower() if text.split() else ""
+    if not _SHA256.match(token):
+        raise UpdateError(f"{what}: {sidecar} does not hold a sha256; refused")
+    return token
+
+
+def fetch_crdroid(codename: str, base: str, http: _Http) -> tuple[str, list[Build]]:
+    what = f"crDroid builds for {codename}"
+    url = f"{base}/{codename}.json"
+    data = http.get_json(url, what)
+    entries = data.get("response") if isinstance(data, dict) else None
+    if not isinstance(entries, list):
+        raise UpdateError(f"{what}: {url} is not crDroid OTA data ('response' missing)")
+    builds = []
+    for i, entry in enumerate(entries):
+        where = f"build {i + 1}"
+        record = dict(entry) if isinstance(entry, dict) else {}
+        record["url"] = record.get("download")
+        f = _checked_file("rom_zip", record, what, where)
+        builds.append(
+            Build(
+                "crdroid",
+                codename,
+                str(record.get("version") or ""),
+                _date(record.get("timestamp")),
+                record.get("buildtype"),
+                (f,),
+                url,
+            )
+        )
+    return url, builds
+
+
+FETCHERS: dict[str, Callable[[str, str, _Http], tuple[str, list[Build]]]] = {
+    "lineageos_updater": fetch_lineage,
+    "crdroid_ota": fetch_crdroid,
+}
+
+
+def refresh(rom: Rom, codename: str, *, session: requests.Session | None = None) -> UpdateResult:
+    """Fetch one ROM's builds for one device and store them; errors are reported, not raised."""
+    if not rom.builds_api:
+        return UpdateResult(rom.id, codename, error=f"{rom.name} declares no builds API")
+    api_codename = rom.devices.get(codename, {}).get("builds_codename") or codename
+    try:
+        url, builds = FETCHERS[rom.builds_api["kind"]](api_codename, api_base(rom), _Http(session))
+        if not builds:
+            raise UpdateError(f"{rom.name} lists no builds for {api_codename} at {url}")
+        now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
+        path = cache.store(cache.CachedBuilds(rom.id, codename, now, url, tuple(builds)))
+    except UpdateError as e:
+        return UpdateResult(rom.id, codename, error=e.message)
+    except OSError as e:
+        return UpdateResult(rom.id, codename, error=f"cannot write the cache: {e}")
+    return UpdateResult(rom.id, codename, builds=len(builds), path=str(path))
+
+
+def targets(index: Index, codename: str | None, rom_ids: tuple[str, ...] = ()) -> list[tuple[Rom, str]]:
+    """(ROM, codename) pairs to refresh: one device's ROMs, or with codename None every maintained one."""
+    roms = [r for r in index.roms.values() if r.builds_api and (not rom_ids or r.id in rom_ids)]
+    pairs = []
+    for rom in roms:
+        if codename is not None:
+            if rom.supports(codename):
+                pairs.append((rom, codename))
+            continue
+        for name, support in rom.devices.items():
+            # --all skips devices the project itself marks unmaintained: they get no new builds.
+            if support.get("maintained", True) is not False:
+                pairs.append((rom, name))
+    return pairs
