@@ -226,3 +226,16 @@ def test_fault_info_flood(phone_factory) -> None:
 def test_bad_fault_specs(spec: str) -> None:
     with pytest.raises(UsageError):
         parse_fault(spec)
+
+
+def test_shipped_test_key_pair_unlocks_default_phone(phone) -> None:
+    """The default phone checks the packaged public key; tests/keys holds its private half."""
+    from pathlib import Path
+
+    key = serialization.load_pem_private_key(
+        (Path(__file__).parent.parent / "keys" / "unlock_test_private.pem").read_bytes(), password=None
+    )
+    with connect(phone) as c:
+        c.stage(sign(key, c.getvar("token")))  # type: ignore[arg-type]
+        c.oem("unlock")
+        assert c.getvar("unlocked") == "yes"
