@@ -6,7 +6,7 @@ import click
 
 from unlocker.cli.common import device_option, json_option, open_phone, print_json
 from unlocker.device.state import DeviceState, read_state
-from unlocker.errors import FastbootFailure, TransportError
+from unlocker.errors import FastbootFailure, TransportError, UsageError
 
 
 @click.command("devices")
@@ -20,12 +20,14 @@ def devices(as_json: bool) -> None:
 
     rows = []
     for dev in list_usb_devices():
-        product = None
-        try:
-            with open_phone(dev.serial) as client:
-                product = client.try_getvar("product")
-        except (TransportError, FastbootFailure):
-            pass  # listed anyway: a phone we cannot open is still worth showing
+        product = dev.product
+        problem = dev.problem
+        if problem is None:
+            try:
+                with open_phone(dev.serial or dev.path) as client:
+                    product = client.try_getvar("product") or product
+            except (TransportError, FastbootFailure, UsageError) as e:
+                problem = str(e)  # listed anyway: a phone we cannot open is still worth showing
         rows.append(
             {
                 "serial": dev.serial,
@@ -33,6 +35,7 @@ def devices(as_json: bool) -> None:
                 "path": dev.path,
                 "usb_id": dev.usb_id,
                 "product": product,
+                "problem": problem,
             }
         )
     if as_json:
@@ -42,9 +45,10 @@ def devices(as_json: bool) -> None:
         click.echo("no fastboot phones on USB (for the virtual phone use -s tcp:127.0.0.1:5554)", err=True)
         return
     for row in rows:
-        click.echo(
-            f"{row['serial'] or '?':<20} usb {row['path']:<10} {row['usb_id']}  {row['product'] or ''}"
-        )
+        line = f"{row['serial'] or '?':<20} usb {row['path']:<10} {row['usb_id']}  {row['product'] or ''}"
+        if row["problem"]:
+            line += f"  ({row['problem']})"
+        click.echo(line)
 
 
 @click.command("getvar")

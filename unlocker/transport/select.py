@@ -10,7 +10,7 @@ import os
 import time
 from dataclasses import dataclass
 
-from unlocker.errors import DeviceNotFound, UsageError
+from unlocker.errors import DeviceNotFound, DevicePermissionError, UsageError
 from unlocker.fastboot.client import FastbootClient, InfoCallback
 from unlocker.fastboot.protocol import RESPONSE_TIMEOUT
 from unlocker.transport.base import Transport
@@ -70,7 +70,8 @@ def open_transport(name: str | None, *, wait: float = 0.0) -> Transport:
             transport = make_transport(name)
             transport.open()
             return transport
-        except DeviceNotFound:
+        except (DeviceNotFound, DevicePermissionError):
+            # A re-enumerated phone can refuse access for a moment, until udev applies the rules.
             if time.monotonic() >= deadline:
                 raise
             time.sleep(0.5)
