@@ -435,26 +435,25 @@ class Session:
 
 
 class _Limited:
-    """Read at most ``size`` bytes of a file: the staged download, not the stale tail after it."""
+    """A file seen only up to ``size`` bytes: the staged download, not the stale tail after it."""
 
     def __init__(self, f: BinaryIO, size: int) -> None:
         self._f = f
-        self._left = size
+        self._end = f.tell() + size
+
+    def _left(self) -> int:
+        return max(0, self._end - self._f.tell())
 
     def read(self, n: int = -1) -> bytes:
-        if n < 0 or n > self._left:
-            n = self._left
-        data = self._f.read(n)
-        self._left -= len(data)
-        return data
+        left = self._left()
+        return self._f.read(left if n < 0 else min(n, left))
 
     def readinto(self, buf) -> int:  # noqa: ANN001 - buffer protocol
-        view = memoryview(buf)[: self._left]
-        got = self._f.readinto(view)
-        self._left -= got
-        return got
+        return self._f.readinto(memoryview(buf)[: self._left()])
 
     def seek(self, offset: int, whence: int = 0) -> int:
+        if whence == 2:
+            return self._f.seek(self._end + offset)
         return self._f.seek(offset, whence)
 
     def tell(self) -> int:

@@ -1,0 +1,196 @@
+"""Streaming reader: walk the chunks of a sparse image, validating as it goes.
+
+Memory stays bounded: RAW data is handed out in pieces of at most ``buffer`` bytes.
+"""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from unlocker.errors import ImageError
+from unlocker.sparse.format import (
+    CHUNK_HEADER,
+    CHUNK_NAMES,
+    CRC32,
+    DONT_CARE,
+    FILE_HEADER_SIZE,
+    FILL,
+    RAW,
+    SparseHeader,
+    parse_header,
+)
+
+BUFFER = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Chunk:
+    index: int
+    kind: int
+    start_block: int  # first output block this chunk covers
+    blocks: int  # output blocks covered
+    data_offset: int  # where its payload starts in the sparse file
+    data_size: int  # payload bytes after the chunk header
+    fill: bytes | None = None  # FILL: the 4-byte pattern
+    crc: int | None = None  # CRC32 chunk: the expected checksum
+
+    @property
+    def name(self) -> str:
+        return CHUNK_NAMES.get(self.kind, hex(self.kind))
+
+
+def read_header(f: BinaryIO) -> SparseHeader:
+    header = parse_header(f.read(FILE_HEADER_SIZE))
+    if header.file_hdr_sz > FILE_HEADER_SIZE:
+        _skip(f, header.file_hdr_sz - FILE_HEADER_SIZE, "file header")
+    return header
+
+
+def iter_chunks(
+    f: BinaryIO, header: SparseHeader, *, payloads: bool = True
+) -> Iterator[tuple[Chunk, Iterator[bytes]]]:
+    """Yield each chunk and an iterator over its RAW payload (empty for other kinds).
+
+    The payload iterator must be consumed (or ``payloads=False`` given, to skip by seeking)
+    before the next chunk is requested. Inconsistencies raise ImageError naming the chunk.
+    """
+    block = 0
+    offset = header.file_hdr_sz
+    for index in range(header.total_chunks):
+        raw = f.read(header.chunk_hdr_sz)
+        if len(raw) < header.chunk_hdr_sz:
+            raise ImageError(f"sparse image truncated: chunk {index + 1} of {header.total_chunks} is missing")
+        kind, _, blocks, total = CHUNK_HEADER.unpack_from(raw)
+        size = total - header.chunk_hdr_sz
+        where = f"chunk {index + 1} of {header.total_chunks}"
+        if size < 0:
+            raise ImageError(f"{where}: total size {total} is smaller than its header")
+        if block + blocks > header.total_blks:
+            raise ImageError(
+                f"{where} claims blocks up to {block + blocks}, but the image has only {header.total_blks}"
+            )
+        data_offset = offset + header.chunk_hdr_sz
+        fill = crc = None
+        if kind == RAW:
+            if size != blocks * header.blk_sz:
+                raise ImageError(
+                    f"{where}: RAW chunk has {size} bytes for {blocks} blocks of {header.blk_sz}"
+                )
+        elif kind == FILL:
+            if size != 4:
+                raise ImageError(f"{where}: FILL chunk must carry 4 bytes, has {size}")
+            fill = _read_exact(f, 4, where)
+        elif kind == DONT_CARE:
+            if size != 0:
+                raise ImageError(f"{where}: DONT_CARE chunk must carry no data, has {size}")
+        elif kind == CRC32:
+            if size != 4 or blocks != 0:
+                raise ImageError(f"{where}: CRC32 chunk must carry 4 bytes and cover no blocks")
+            (crc,) = struct.unpack("<I", _read_exact(f, 4, where))
+        else:
+            raise ImageError(f"{where}: unknown chunk type {kind:#06x}")
+        chunk = Chunk(index, kind, block, blocks, data_offset, size, fill, crc)
+        if kind == RAW:
+            if payloads:
+                yield chunk, _payload(f, size, where)
+            else:
+                _skip(f, size, where)
+                yield chunk, iter(())
+        else:
+            yield chunk, iter(())
+        block += blocks
+        offset = data_offset + size
+    if block != header.total_blks:
+        raise ImageError(f"sparse chunks cover {block} blocks but the header says {header.total_blks}")
+
+
+def _payload(f: BinaryIO, size: int, where: str) -> Iterator[bytes]:
+    left = size
+    while left:
+        data = f.read(min(BUFFER, left))
+        if not data:
+            raise ImageError(f"sparse image truncated inside {where} ({left} bytes missing)")
+        left -= len(data)
+        yield data
+
+
+def _read_exact(f: BinaryIO, n: int, where: str) -> bytes:
+    data = f.read(n)
+    if len(data) != n:
+        raise ImageError(f"sparse image truncated inside {where}")
+    return data
+
+
+def _skip(f: BinaryIO, n: int, where: str) -> None:
+    try:
+        before = f.tell()
+        f.seek(n, 1)
+        # Seeking past the end succeeds silently; compare with the real size instead.
+        end = f.seek(0, 2)
+        f.seek(before + n)
+        if before + n > end:
+            raise ImageError(f"sparse image truncated inside {where}")
+    except (OSError, AttributeError):
+        for _ in _payload(f, n, where):
+            pass
+
+
+def has_crc_chunks(f: BinaryIO) -> bool:
+    """Pre-scan chunk headers (seeking over payloads) for CRC32 chunks; restores the position."""
+    position = f.tell()
+    try:
+        header = read_header(f)
+        return any(chunk.kind == CRC32 for chunk, _ in iter_chunks(f, header, payloads=False))
+    finally:
+        f.seek(position)
+
+
+def apply_sparse(src: BinaryIO, dst: BinaryIO) -> int:
+    """Write the image described by ``src`` into ``dst`` in place; DONT_CARE leaves ``dst`` as it was.
+
+    This is what a phone does with each downloaded piece. Returns the expanded size. CRC32
+    chunks (rare: img2simg and fastboot never write them) are checked against everything before
+    them, as libsparse does; only images that have one pay for computing it.
+    """
+    check_crc = has_crc_chunks(src)
+    header = read_header(src)
+    crc = 0
+    for chunk, payload in iter_chunks(src, header):
+        pos = chunk.start_block * header.blk_sz
+        size = chunk.blocks * header.blk_sz
+        if chunk.kind == RAW:
+            dst.seek(pos)
+            for data in payload:
+                dst.write(data)
+                if check_crc:
+                    crc = zlib.crc32(data, crc)
+        elif chunk.kind == FILL:
+            assert chunk.fill is not None
+            dst.seek(pos)
+            for data in _repeat(chunk.fill, size):
+                dst.write(data)
+                if check_crc:
+                    crc = zlib.crc32(data, crc)
+        elif chunk.kind == DONT_CARE and check_crc:
+            for data in _repeat(b"\0\0\0\0", size):
+                crc = zlib.crc32(data, crc)
+        elif chunk.kind == CRC32 and chunk.crc != crc:
+            raise ImageError(f"chunk {chunk.index + 1}: CRC32 mismatch (image is corrupt)")
+    dst.seek(0, 2)
+    if dst.tell() < header.expanded_size:
+        dst.truncate(header.expanded_size)
+    return header.expanded_size
+
+
+def _repeat(pattern: bytes, size: int) -> Iterator[bytes]:
+    """``size`` bytes of a repeated 4-byte pattern, in bounded pieces."""
+    block = pattern * (BUFFER // 4)
+    left = size
+    while left:
+        n = min(left, len(block))
+        yield block if n == len(block) else block[:n]
+        left -= n
