@@ -1,0 +1,53 @@
+"""Cutting an image into sparse pieces no larger than the phone's download limit.
+
+Google's rule (libsparse sparse_file_resparse / move_chunks_up_to_len): each piece reserves 56
+bytes (file header, two chunk headers, 4 bytes) and is a complete sparse file spanning the whole
+image, DONT_CARE elsewhere; a chunk that does not fit is split only when more than 1/8 of the
+budget is left, so pieces are at least 7/8 of the limit.
+"""
+
+from __future__ import annotations
+
+from unlocker.errors import ImageError
+from unlocker.sparse.extents import Extent, ImageLayout
+from unlocker.sparse.format import CHUNK_HEADER_SIZE, RAW
+from unlocker.sparse.writer import chunk_bytes
+
+OVERHEAD = 28 + 2 * CHUNK_HEADER_SIZE + 4
+
+
+def resparse(layout: ImageLayout, limit: int) -> list[list[Extent]]:
+    """The extents of each piece, in order; applying the pieces in order rebuilds the image."""
+    budget = limit - OVERHEAD
+    blk = layout.blk_sz
+    if budget < CHUNK_HEADER_SIZE + blk:
+        raise ImageError(f"download limit {limit} bytes is too small for {blk}-byte blocks")
+    pieces: list[list[Extent]] = []
+    current: list[Extent] = []
+    used = 0
+    queue = list(layout.extents)
+    while queue:
+        extent = queue.pop(0)
+        cost = chunk_bytes(extent, blk)
+        if used + cost <= budget:
+            current.append(extent)
+            used += cost
+            continue
+        room = budget - used - CHUNK_HEADER_SIZE
+        if extent.kind == RAW and (not current or room > budget // 8):
+            blocks = room // blk
+            if blocks > 0:
+                first, rest = extent.split(blocks, blk)
+                current.append(first)
+                queue.insert(0, rest)
+                pieces.append(current)
+                current, used = [], 0
+                continue
+        if not current:  # cannot happen for FILL (16 bytes) with a sane budget
+            raise ImageError("image cannot be split to the download limit")
+        pieces.append(current)
+        current, used = [], 0
+        queue.insert(0, extent)
+    if current or not pieces:
+        pieces.append(current)
+    return pieces
