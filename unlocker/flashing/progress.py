@@ -1,0 +1,26 @@
+"""How the engine reports progress: a small protocol the CLI implements with tqdm bars."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+
+class FlashReporter(Protocol):
+    def transfer_started(self, label: str, size: int) -> None: ...
+    def transferred(self, nbytes: int) -> None: ...
+    def transfer_done(self) -> None: ...
+    def note(self, message: str) -> None: ...
+
+
+class SilentReporter:
+    def transfer_started(self, label: str, size: int) -> None:
+        pass
+
+    def transferred(self, nbytes: int) -> None:
+        pass
+
+    def transfer_done(self) -> None:
+        pass
+
+    def note(self, message: str) -> None:
+        pass
