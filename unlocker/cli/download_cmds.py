@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from tqdm import tqdm
 
 from unlocker import paths
 from unlocker.cli.common import info, json_option, no_progress_option, print_json, progress_enabled
+from unlocker.cli.progress import byte_bar
 from unlocker.download import Artifact, fetch
 from unlocker.errors import UsageError
 
@@ -58,7 +58,7 @@ def download(
     artifact = Artifact(filename, sha256, (url, *mirrors), size)
     bar = None
     if progress_enabled(no_progress):
-        bar = tqdm(total=size, unit="B", unit_scale=True, unit_divisor=1024, desc=filename, leave=False)
+        bar = byte_bar(size, filename)
 
     def on_progress(done: int, total: int | None) -> None:
         if bar is None:

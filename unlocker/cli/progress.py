@@ -2,33 +2,41 @@
 
 from __future__ import annotations
 
+import sys
+
 from tqdm import tqdm
 
 
-class BarReporter:
-    """Implements flashing.progress.FlashReporter; ``enabled=False`` makes it print notes only."""
+def byte_bar(total: int | None, desc: str, *, position: int = 0) -> tqdm:
+    """A bytes bar with rate and ETA; it vanishes when done (the final summary line stays)."""
+    return tqdm(
+        total=total,
+        unit="B",
+        unit_scale=True,
+        unit_divisor=1024,
+        desc=desc,
+        position=position,
+        leave=False,
+        file=sys.stderr,
+    )
 
-    def __init__(self, enabled: bool, *, total: int | None = None, notes: bool = True) -> None:
+
+class BarReporter:
+    """Implements flashing.progress.FlashReporter; ``enabled=False`` keeps only the notes."""
+
+    def __init__(self, enabled: bool, *, notes: bool = True) -> None:
         self.enabled = enabled
         self.notes = notes
         self._bar: tqdm | None = None
         self._overall: tqdm | None = None
-        if enabled and total:
-            self._overall = tqdm(
-                total=total,
-                unit="B",
-                unit_scale=True,
-                unit_divisor=1024,
-                desc="overall",
-                position=1,
-                leave=False,
-            )
+
+    def pieces_planned(self, count: int, total: int) -> None:
+        if self.enabled and count > 1:
+            self._overall = byte_bar(total, f"all {count} pieces", position=1)
 
     def transfer_started(self, label: str, size: int) -> None:
         if self.enabled:
-            self._bar = tqdm(
-                total=size, unit="B", unit_scale=True, unit_divisor=1024, desc=label, leave=False
-            )
+            self._bar = byte_bar(size, label)
 
     def transferred(self, nbytes: int) -> None:
         if self._bar is not None:
@@ -43,9 +51,10 @@ class BarReporter:
 
     def note(self, message: str) -> None:
         if self.notes:
-            tqdm.write(message, file=__import__("sys").stderr)
+            tqdm.write(message, file=sys.stderr)
 
     def close(self) -> None:
         self.transfer_done()
         if self._overall is not None:
             self._overall.close()
+            self._overall = None

@@ -96,10 +96,13 @@ def _flash_target(
             return
         assert plan.limit is not None
         layout = image.layout(f)
-        pieces = resparse(layout, plan.limit)
-        for number, extents in enumerate(pieces, 1):
-            stream = SparseStream(f, extents, layout.blk_sz, layout.total_blks)
-            _send(client, target, stream, stream.size, number, len(pieces), report, result)
+        streams = [
+            SparseStream(f, extents, layout.blk_sz, layout.total_blks)
+            for extents in resparse(layout, plan.limit)
+        ]
+        report.pieces_planned(len(streams), sum(s.size for s in streams))
+        for number, stream in enumerate(streams, 1):
+            _send(client, target, stream, stream.size, number, len(streams), report, result)
 
 
 def _send(client, target, source, size, number, count, report, result) -> None:  # noqa: ANN001 - internal

@@ -6,6 +6,7 @@ from typing import Protocol
 
 
 class FlashReporter(Protocol):
+    def pieces_planned(self, count: int, total: int) -> None: ...
     def transfer_started(self, label: str, size: int) -> None: ...
     def transferred(self, nbytes: int) -> None: ...
     def transfer_done(self) -> None: ...
@@ -13,6 +14,9 @@ class FlashReporter(Protocol):
 
 
 class SilentReporter:
+    def pieces_planned(self, count: int, total: int) -> None:
+        pass
+
     def transfer_started(self, label: str, size: int) -> None:
         pass
 
