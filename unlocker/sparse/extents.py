@@ -6,7 +6,6 @@ reference the source file by offset, so nothing is held in memory.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -73,19 +72,9 @@ def layout_of_raw(f: BinaryIO, size: int, blk_sz: int = BLOCK) -> ImageLayout:
     """
     extents: list[Extent] = []
     total = (size + blk_sz - 1) // blk_sz
-    for block, kind, fill in _classify(f, size, blk_sz):
-        last = extents[-1] if extents else None
-        if last and last.kind == kind and last.start_block + last.blocks == block and last.fill == fill:
-            extents[-1] = Extent(kind, last.start_block, last.blocks + 1, last.source_offset, fill)
-        else:
-            extents.append(Extent(kind, block, 1, block * blk_sz if kind == RAW else 0, fill))
-    f.seek(0)
-    return ImageLayout(blk_sz, total, extents)
-
-
-def _classify(f: BinaryIO, size: int, blk_sz: int) -> Iterator[tuple[int, int, bytes]]:
-    f.seek(0)
+    run_kind, run_start, run_fill = RAW, 0, b""
     block = 0
+    f.seek(0)
     per_read = max(1, _SCAN // blk_sz) * blk_sz
     left = size
     while left > 0:
@@ -94,14 +83,27 @@ def _classify(f: BinaryIO, size: int, blk_sz: int) -> Iterator[tuple[int, int, b
             break
         left -= len(data)
         if len(data) % blk_sz:
-            data += b"\0" * (blk_sz - len(data) % blk_sz)
-        view = memoryview(data)
+            data += bytes(blk_sz - len(data) % blk_sz)
         for off in range(0, len(data), blk_sz):
-            chunk = view[off : off + blk_sz]
-            word = bytes(chunk[:4])
-            # Comparing against a repeated word is done in C: the cheap test for FILL blocks.
-            if chunk == word * (blk_sz // 4):
-                yield block, FILL, word
+            # A block is one repeated word iff it equals itself shifted by 4 bytes; the 8-byte
+            # pre-check rejects ordinary data without copying the block.
+            if (
+                data[off : off + 4] == data[off + 4 : off + 8]
+                and data[off + 4 : off + blk_sz] == data[off : off + blk_sz - 4]
+            ):
+                kind, fill = FILL, data[off : off + 4]
             else:
-                yield block, RAW, b""
+                kind, fill = RAW, b""
+            if kind != run_kind or fill != run_fill:
+                if block > run_start:
+                    extents.append(_extent(run_kind, run_start, block - run_start, blk_sz, run_fill))
+                run_kind, run_start, run_fill = kind, block, fill
             block += 1
+    if block > run_start:
+        extents.append(_extent(run_kind, run_start, block - run_start, blk_sz, run_fill))
+    f.seek(0)
+    return ImageLayout(blk_sz, total, extents)
+
+
+def _extent(kind: int, start: int, blocks: int, blk_sz: int, fill: bytes) -> Extent:
+    return Extent(kind, start, blocks, start * blk_sz if kind == RAW else 0, fill)
