@@ -1,0 +1,86 @@
+"""The waiting-period ledger: what Xiaomi's server last said, kept so `unlocker wait` works offline."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+from dataclasses import asdict, dataclass
+
+from unlocker import paths
+
+UTC = dt.timezone.utc
+BEIJING = dt.timezone(dt.timedelta(hours=8), "Beijing")
+_HOURS = re.compile(r"(\d+)\s*hours?", re.IGNORECASE)
+
+
+@dataclass
+class WaitRecord:
+    hours_left: int
+    ends_at: str  # ISO 8601, UTC
+    source: str  # "server" or "estimate"
+    checked_at: str  # ISO 8601, UTC
+    product: str | None = None
+
+
+def wait_hours(data: dict, description: str) -> int | None:
+    """Hours from a 20036 answer: data.waitHour, else 'N hours' in descEN (some answers lack data)."""
+    value = data.get("waitHour") if isinstance(data, dict) else None
+    if isinstance(value, (int, float)) or (isinstance(value, str) and value.isdigit()):
+        return int(value)
+    match = _HOURS.search(description or "")
+    return int(match.group(1)) if match else None
+
+
+def record_from_server(hours: int, product: str | None, now: dt.datetime | None = None) -> WaitRecord:
+    now = (now or dt.datetime.now(UTC)).replace(microsecond=0)
+    ends = now + dt.timedelta(hours=hours)
+    return WaitRecord(hours, ends.isoformat(), "server", now.isoformat(), product)
+
+
+def record_from_binding(
+    bound_at: dt.datetime, period_hours: int, now: dt.datetime | None = None
+) -> WaitRecord:
+    now = (now or dt.datetime.now(UTC)).replace(microsecond=0)
+    ends = bound_at.astimezone(UTC) + dt.timedelta(hours=period_hours)
+    left = max(
+        0, int((ends - now).total_seconds() // 3600) + (1 if (ends - now).total_seconds() % 3600 else 0)
+    )
+    return WaitRecord(left, ends.isoformat(), "estimate", now.isoformat())
+
+
+def _path():
+    return paths.state_dir() / "mi-unlock-ledger.json"
+
+
+def save(record: WaitRecord) -> None:
+    path = _path()
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(asdict(record), indent=2))
+    os.replace(tmp, path)
+
+
+def load() -> WaitRecord | None:
+    try:
+        return WaitRecord(**json.loads(_path().read_text()))
+    except (OSError, ValueError, TypeError):
+        return None
+
+
+def refresh(record: WaitRecord, now: dt.datetime | None = None) -> WaitRecord:
+    """Hours left as of now, from the stored end time."""
+    now = now or dt.datetime.now(UTC)
+    ends = dt.datetime.fromisoformat(record.ends_at)
+    seconds = (ends - now).total_seconds()
+    hours = max(0, int(seconds // 3600) + (1 if seconds > 0 and seconds % 3600 else 0))
+    return WaitRecord(hours, record.ends_at, record.source, record.checked_at, record.product)
+
+
+def describe_end(ends_at: str) -> str:
+    ends = dt.datetime.fromisoformat(ends_at)
+    local = ends.astimezone()
+    return (
+        f"{local:%Y-%m-%d %H:%M} local time, {ends.astimezone(UTC):%Y-%m-%d %H:%M} UTC, "
+        f"{ends.astimezone(BEIJING):%Y-%m-%d %H:%M} Beijing time"
+    )

@@ -1,0 +1,138 @@
+"""Client of Xiaomi's unlock server (reference 2.2): nonce, device/clear, ahaUnlock.
+
+ahaUnlock is never retried automatically: every answer carrying unlock data counts against the
+account's monthly quota.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import random
+import string
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+
+from unlocker.errors import UnlockerError
+from unlocker.xiaomi.crypto import decrypt_response, sign_request
+
+USER_AGENT = "XiaomiPCSuite"  # the server expects the PC suite's agent
+SID = "miui_unlocktool_client"
+CLIENT_VERSION = "7.6.727.43"
+
+
+def timeout() -> tuple[float, float]:
+    # UNLOCKER_MI_TIMEOUT lets tests (and very slow links) choose the read timeout.
+    return (15.0, float(os.environ.get("UNLOCKER_MI_TIMEOUT") or 60.0))
+
+
+class UnlockServerError(UnlockerError):
+    def __init__(self, message: str, *, code: int | None = None, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.code = code
+
+
+@dataclass
+class ServerAnswer:
+    code: int
+    description: str
+    data: dict[str, Any]
+    encrypt_data: str | None
+
+    def __repr__(self) -> str:
+        return f"ServerAnswer(code={self.code}, description={self.description!r})"
+
+
+class UnlockServer:
+    def __init__(self, base_url: str, ssecurity: str, cookies: dict[str, str], device_id: str) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._ssecurity = ssecurity
+        self._http = requests.Session()
+        self._http.headers["User-Agent"] = USER_AGENT
+        self._http.cookies.update(cookies)
+        self.pc_id = hashlib.md5(device_id.encode()).hexdigest()
+        self.uid = cookies.get("userId", "")
+
+    def close(self) -> None:
+        self._http.close()
+
+    def _post(self, path: str, params: dict[str, str]) -> dict[str, Any]:
+        form = sign_request(path, params, self._ssecurity)
+        try:
+            resp = self._http.post(self.base_url + path, data=form, timeout=timeout())
+        except requests.Timeout:
+            raise UnlockServerError(
+                "Xiaomi's unlock server did not answer in time",
+                hint="Try again later or from another network.",
+            ) from None
+        except requests.RequestException as e:
+            raise UnlockServerError(
+                f"cannot reach Xiaomi's unlock server ({e.__class__.__name__})",
+                hint="Check the connection; try --region if your account is regional.",
+            ) from None
+        if resp.status_code >= 500:
+            raise UnlockServerError(
+                f"Xiaomi's unlock server failed (HTTP {resp.status_code})", hint="Try again later."
+            )
+        if resp.status_code >= 400:
+            raise UnlockServerError(
+                f"Xiaomi's unlock server refused the request (HTTP {resp.status_code})",
+                hint="Your session may have expired: run `unlocker login` again.",
+            )
+        return decrypt_response(resp.text, self._ssecurity)
+
+    def nonce(self) -> str:
+        r = "".join(random.choices(string.ascii_lowercase, k=16))
+        answer = self._post("/api/v2/nonce", {"r": r, "sid": SID})
+        if answer.get("code") != 0 or not answer.get("nonce"):
+            raise UnlockServerError(f"Xiaomi's unlock server gave no nonce (code {answer.get('code')})")
+        return str(answer["nonce"])
+
+    def _data(self, obj: dict[str, Any]) -> str:
+        return base64.b64encode(json.dumps(obj).encode()).decode()
+
+    def device_clear(self, product: str) -> bool | None:
+        """Whether unlocking wipes the phone (cleanOrNot 1); None when the server does not say."""
+        params = {
+            "appId": "1",
+            "data": self._data(
+                {"product": product, "clientId": "1", "clientVersion": CLIENT_VERSION, "pcId": self.pc_id}
+            ),
+            "nonce": self.nonce(),
+            "sid": SID,
+        }
+        answer = self._post("/api/v2/unlock/device/clear", params)
+        clean = answer.get("cleanOrNot")
+        return None if clean is None else int(clean) == 1
+
+    def aha_unlock(self, product: str, token: str) -> ServerAnswer:
+        """One question to the server: unlock data, or why not (20036 = waiting period)."""
+        data = {
+            "clientId": "2",
+            "clientVersion": CLIENT_VERSION,
+            "language": "en",
+            "operate": "unlock",
+            "pcId": self.pc_id,
+            "region": "",
+            "uid": self.uid,
+            "deviceToken": token,
+            "deviceInfo": {"boardVersion": "", "deviceName": "", "product": product, "socId": ""},
+        }
+        answer = self._post(
+            "/api/v3/ahaUnlock", {"appId": "1", "data": self._data(data), "nonce": self.nonce(), "sid": SID}
+        )
+        try:
+            code = int(answer.get("code", -1))
+        except (TypeError, ValueError):
+            code = -1
+        data_field = answer.get("data") if isinstance(answer.get("data"), dict) else {}
+        return ServerAnswer(
+            code,
+            str(answer.get("descEN") or answer.get("description") or ""),
+            data_field,
+            answer.get("encryptData"),
+        )

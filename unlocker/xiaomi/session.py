@@ -1,0 +1,81 @@
+"""The stored Mi account session: private file (0600) in the user's config dir, never printed."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from unlocker import paths
+from unlocker.errors import UnlockerError
+
+REGION_HOSTS = {
+    "global": "https://unlock.update.intl.miui.com",
+    "china": "https://unlock.update.miui.com",
+    "india": "https://in-unlock.update.intl.miui.com",
+    "russia": "https://ru-unlock.update.intl.miui.com",
+    "europe": "https://eu-unlock.update.intl.miui.com",
+}
+ACCOUNT_URL = "https://account.xiaomi.com"
+
+
+class NotLoggedIn(UnlockerError):
+    def __init__(self) -> None:
+        super().__init__("you are not logged in to a Mi account", hint="Run `unlocker login` first.")
+
+
+@dataclass
+class AccountSession:
+    user_id: str
+    pass_token: str = field(repr=False)
+    device_id: str
+    region: str = "global"
+
+    def __repr__(self) -> str:  # never show secrets, even in a debugger or a traceback
+        return f"AccountSession(user_id=<redacted>, region={self.region!r})"
+
+
+def session_path() -> Path:
+    return paths.config_dir() / "mi-session.json"
+
+
+def save_session(session: AccountSession) -> Path:
+    """Write atomically with mode 0600 from the first byte (the file never exists world-readable)."""
+    path = session_path()
+    tmp = path.with_suffix(".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        json.dump(asdict(session), f)
+    os.chmod(tmp, 0o600)
+    os.replace(tmp, path)
+    return path
+
+
+def load_session() -> AccountSession:
+    path = session_path()
+    if not path.exists():
+        raise NotLoggedIn()
+    try:
+        data = json.loads(path.read_text())
+        return AccountSession(**data)
+    except (ValueError, TypeError):
+        raise UnlockerError(
+            "the stored Mi session is damaged", hint="Run `unlocker logout`, then `unlocker login`."
+        ) from None
+
+
+def delete_session() -> bool:
+    path = session_path()
+    if path.exists():
+        path.unlink()
+        return True
+    return False
+
+
+def unlock_base_url(region: str) -> str:
+    return os.environ.get("UNLOCKER_MI_UNLOCK_URL") or REGION_HOSTS[region]
+
+
+def account_base_url() -> str:
+    return os.environ.get("UNLOCKER_MI_ACCOUNT_URL") or ACCOUNT_URL
