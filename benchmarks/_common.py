@@ -12,15 +12,21 @@ MiB = 1024 * 1024
 
 
 def make_image(path: Path, size: int) -> None:
-    """A realistic mix: random data (incompressible), zero runs and a repeated word (FILL)."""
-    third = size // 3
+    """A realistic mix, in whole 1 MiB blocks: 1/3 random (incompressible), 1/3 zeros, 1/3 one repeated word.
+
+    Sizes are kept a multiple of 4096: Google's fastboot mis-splits raw images that are not.
+    """
+    blocks = max(3, size // MiB)
     with open(path, "wb") as f:
-        written = 0
-        while written < third:
-            f.write(os.urandom(MiB))
-            written += MiB
-        f.write(bytes(third))
-        f.write(b"\x12\x34\x56\x78" * ((size - written - third) // 4))
+        for i in range(blocks):
+            part = i * 3 // blocks
+            f.write(
+                os.urandom(MiB)
+                if part == 0
+                else bytes(MiB)
+                if part == 1
+                else b"\x12\x34\x56\x78" * (MiB // 4)
+            )
 
 
 def timed(cmd: list[str], **kw: object) -> float:

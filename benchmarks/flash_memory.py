@@ -5,7 +5,7 @@ Usage: python benchmarks/flash_memory.py [SIZE_MIB ...]   (default: 512 4096)
 
 from __future__ import annotations
 
-import resource
+import os
 import subprocess
 import sys
 import tempfile
@@ -19,11 +19,13 @@ from unlocker.emulator.tcp_server import serve_tcp  # noqa: E402
 
 
 def peak_rss_mib(cmd: list[str]) -> float:
-    """Run ``cmd`` under /usr/bin/time-like accounting: ru_maxrss of the child (KiB on Linux)."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    after = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return max(after, before) / 1024
+    """Peak RSS of exactly this child process (os.wait4 gives its own rusage; KiB on Linux)."""
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode:
+        raise subprocess.CalledProcessError(proc.returncode, cmd)
+    return usage.ru_maxrss / 1024
 
 
 def main() -> None:
