@@ -17,7 +17,8 @@ from unlocker.emulator.phone import VirtualPhone
 
 _LENGTH = struct.Struct(">Q")
 # Frames bigger than this cannot come from a fastboot host; a bad client gets disconnected.
-_MAX_FRAME = 1 << 31
+_MAX_FRAME = 1 << 32
+_PIECE = 4 * 1024 * 1024
 
 
 class _Handler(socketserver.BaseRequestHandler):
@@ -38,8 +39,17 @@ class _Handler(socketserver.BaseRequestHandler):
                 (length,) = _LENGTH.unpack(_recv_exact(sock, 8))
                 if length > _MAX_FRAME:
                     return
-                message = _recv_exact(sock, length) if length else b""
-                for reply in session.feed(message):
+                replies: list[bytes] = []
+                if session.in_data_phase:
+                    # Hosts may send a whole download as one frame (hundreds of MiB): stream it through.
+                    left = length
+                    while left:
+                        piece = _recv_exact(sock, min(left, _PIECE))
+                        left -= len(piece)
+                        replies.extend(session.feed(piece))
+                else:
+                    replies = session.feed(_recv_exact(sock, length) if length else b"")
+                for reply in replies:
                     sock.sendall(_LENGTH.pack(len(reply)) + reply)
                 if session.reboot_target:
                     return  # a rebooting phone drops its link
