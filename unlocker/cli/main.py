@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
 
 import click
@@ -26,39 +27,50 @@ Exit codes:
 """
 
 
-@click.group(help=HELP, context_settings={"help_option_names": ["-h", "--help"]})
+# Command name -> the module that defines it. Modules are imported only when their command runs,
+# so `unlocker flash` does not pay for requests, cryptography or the YAML index at start-up.
+COMMANDS: dict[str, str] = {
+    "status": "device_cmds",
+    "devices": "device_cmds",
+    "getvar": "device_cmds",
+    "unlock": "unlock_cmds",
+    "wait": "unlock_cmds",
+    "login": "unlock_cmds",
+    "logout": "unlock_cmds",
+    "flash": "flash_cmds",
+    "erase": "flash_cmds",
+    "reboot": "flash_cmds",
+    "set-active": "flash_cmds",
+    "boot": "flash_cmds",
+    "sparse": "sparse_cmds",
+    "device": "index_cmds",
+    "roms": "index_cmds",
+    "index": "index_cmds",
+    "download": "download_cmds",
+    "doctor": "support_cmds",
+    "report": "support_cmds",
+    "emulate": "emulate_cmd",
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        module_name = COMMANDS.get(cmd_name)
+        if module_name is None:
+            return None
+        module = importlib.import_module(f"unlocker.cli.{module_name}")
+        holder = click.Group()
+        module.register(holder)
+        return holder.commands.get(cmd_name)
+
+
+@click.group(cls=LazyGroup, help=HELP, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="unlocker")
 def cli() -> None:
     pass
-
-
-def _register_all() -> None:
-    # Each command group lives in its own module; the order here is the order in --help.
-    from unlocker.cli import (
-        device_cmds,
-        download_cmds,
-        emulate_cmd,
-        flash_cmds,
-        index_cmds,
-        sparse_cmds,
-        support_cmds,
-        unlock_cmds,
-    )
-
-    for module in (
-        device_cmds,
-        unlock_cmds,
-        flash_cmds,
-        sparse_cmds,
-        index_cmds,
-        download_cmds,
-        support_cmds,
-        emulate_cmd,
-    ):
-        module.register(cli)
-
-
-_register_all()
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -115,7 +115,7 @@ def serve_tcp(phone: VirtualPhone, host: str = "127.0.0.1", port: int = 0) -> Em
     return EmulatorServer(phone, host, port).start()
 
 
-def _recv_exact(sock: socket.socket, n: int) -> bytes:
+def _recv_exact(sock: socket.socket, n: int) -> bytearray:
     buf = bytearray(n)
     view = memoryview(buf)
     got = 0
@@ -124,4 +124,4 @@ def _recv_exact(sock: socket.socket, n: int) -> bytes:
         if not k:
             raise ConnectionError("peer closed")
         got += k
-    return bytes(buf)
+    return buf  # no copy: sessions accept any bytes-like message

@@ -22,7 +22,8 @@ MAX_FRAME = 256 * 1024 * 1024
 
 
 class TcpTransport(Transport):
-    max_write_size = 1024 * 1024
+    # Large frames: fewer per-frame costs on both ends (a frame may carry a whole data phase).
+    max_write_size = 8 * 1024 * 1024
 
     def __init__(
         self, host: str, port: int = DEFAULT_PORT, *, connect_timeout: float = CONNECT_TIMEOUT
