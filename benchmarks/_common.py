@@ -43,3 +43,15 @@ def table(rows: list[tuple[str, ...]]) -> None:
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     for row in rows:
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=False)))
+
+
+def start_emulator(state_dir: Path, *args: str) -> tuple[subprocess.Popen[str], str]:
+    """`unlocker emulate` in its own process (so only the client is measured); returns it and its -s name."""
+    proc = subprocess.Popen(
+        unlocker_cmd("emulate", "--port", "0", "--state-dir", str(state_dir), "--unlocked", *args),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    assert proc.stdout is not None
+    return proc, proc.stdout.readline().split()[1]

@@ -14,7 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks._common import MiB, make_image, table, unlocker_cmd  # noqa: E402
+from benchmarks._common import MiB, make_image, start_emulator, table, unlocker_cmd  # noqa: E402
 
 
 def peak_rss_mib(cmd: list[str]) -> float:
@@ -39,23 +39,8 @@ def main() -> None:
             subprocess.run(["img2simg", str(raw), str(sparse)], check=True)
             raw.unlink()
             # `super` on the xiaomi-qcom profile is 9 GiB and flashed whole from the bootloader.
-            emulator = subprocess.Popen(
-                unlocker_cmd(
-                    "emulate",
-                    "--port",
-                    "0",
-                    "--state-dir",
-                    str(work / "phone"),
-                    "--unlocked",
-                    "--max-download-size",
-                    str(256 * MiB),
-                ),
-                stdout=subprocess.PIPE,
-                stderr=subprocess.DEVNULL,
-                text=True,
-            )
+            emulator, name = start_emulator(work / "phone", "--max-download-size", str(256 * MiB))
             try:
-                name = emulator.stdout.readline().split()[1]  # type: ignore[union-attr]
                 ours = peak_rss_mib(
                     unlocker_cmd("flash", "super", str(sparse), "-s", name, "--yes", "--no-progress")
                 )

@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks._common import MiB, make_image, table, timed, unlocker_cmd  # noqa: E402
+from benchmarks._common import MiB, make_image, start_emulator, table, timed, unlocker_cmd  # noqa: E402
 
 ROUNDS = 5
 
@@ -31,26 +31,11 @@ def main() -> None:
         # The phone's partitions live in RAM when possible: disk writeback otherwise swamps the comparison.
         shm = Path("/dev/shm")
         state = Path(tempfile.mkdtemp(dir=shm)) if shm.is_dir() else work / "phone"
-        emulator = subprocess.Popen(
-            unlocker_cmd(
-                "emulate",
-                "--port",
-                "0",
-                "--state-dir",
-                str(state),
-                "--unlocked",
-                "--profile",
-                "xiaomi-legacy",
-                "--max-download-size",
-                str(256 * MiB),
-            ),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
+        emulator, name = start_emulator(
+            state, "--profile", "xiaomi-legacy", "--max-download-size", str(256 * MiB)
         )
         rows = [("image", "unlocker MB/s", "fastboot MB/s", "ratio (ours/theirs)")]
         try:
-            name = emulator.stdout.readline().split()[1]  # type: ignore[union-attr]
             partition = state / "partitions" / "system.img"
             clients = {
                 "ours": lambda image: unlocker_cmd(

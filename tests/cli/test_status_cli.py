@@ -11,23 +11,8 @@ import time
 
 import pytest
 
+from tests.contracts import STATUS_KEYS
 from unlocker.emulator.model import parse_fault
-
-STATUS_KEYS = {
-    "mode",
-    "product",
-    "serial",
-    "unlocked",
-    "critical_unlocked",
-    "secure",
-    "unlock_ability",
-    "anti_rollback",
-    "slot_count",
-    "current_slot",
-    "max_download_size",
-    "battery",
-    "next_step",
-}
 
 
 def test_status_json_locked_xiaomi(phone, run_cli) -> None:

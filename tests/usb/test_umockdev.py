@@ -14,23 +14,9 @@ import sys
 
 import pytest
 
-pytestmark = pytest.mark.umockdev
+from tests.contracts import STATUS_KEYS
 
-STATUS_KEYS = {
-    "mode",
-    "product",
-    "serial",
-    "unlocked",
-    "critical_unlocked",
-    "secure",
-    "unlock_ability",
-    "anti_rollback",
-    "slot_count",
-    "current_slot",
-    "max_download_size",
-    "battery",
-    "next_step",
-}
+pytestmark = pytest.mark.umockdev
 
 
 @pytest.fixture
