@@ -27,6 +27,7 @@ USER_ID = "1234567890"
 PASSWORD = "correct horse battery staple"
 PRIVATE_KEY = Path(__file__).resolve().parent.parent / "keys" / "unlock_test_private.pem"
 PREFIX = "&&&START&&&"
+TICKET = "123456"
 
 
 class FakeMi:
@@ -38,6 +39,8 @@ class FakeMi:
         self.calls: list[str] = []
         self.tokens_seen: list[str] = []
         self.stale_token: str | None = None
+        self.ticket_sent_to: str | None = None
+        self.should_apply = False
         self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
         threading.Thread(
@@ -121,6 +124,10 @@ class FakeMi:
                     sign = urllib.parse.parse_qs(query).get("clientSign", [""])[0]
                     ok = sign == expected
                     self._send("ok" if ok else "bad", cookies={"serviceToken": SERVICE_TOKEN} if ok else None)
+                elif path == "/identity/list":
+                    self._send(PREFIX + json.dumps({"code": 2, "options": [4, 8]}))
+                elif path == "/login/finish":
+                    self._send("ok", cookies={"passToken": PASS_TOKEN, "userId": USER_ID})
                 elif path == "/pass/user/login/region":
                     self._send(PREFIX + json.dumps({"code": 0, "data": {"region": "DE"}}))
                 else:
@@ -133,6 +140,9 @@ class FakeMi:
                 if self.path == "/pass/serviceLoginAuth2":
                     self._login(form)
                     return
+                if self.path.startswith("/identity/"):
+                    self._identity(form)
+                    return
                 if self._cookies().get("serviceToken") != SERVICE_TOKEN:
                     self._send("unauthorized", 401)
                     return
@@ -143,6 +153,8 @@ class FakeMi:
                     return
                 if self.path == "/api/v2/nonce":
                     body = {"code": 0, "nonce": "n" * 16}
+                elif self.path == "/api/v3/unlock/userinfo":
+                    body = {"code": 0, "shouldApply": fake.should_apply, "applyStatus": 1}
                 elif self.path == "/api/v2/unlock/device/clear":
                     body = {"code": 0, "cleanOrNot": fake.clean, "notice": "erase"}
                 elif self.path == "/api/v3/ahaUnlock":
@@ -163,12 +175,27 @@ class FakeMi:
                     return
                 self._send(encrypt_response(body, SSECURITY))
 
+            def _identity(self, form: dict[str, str]) -> None:
+                if self.path == "/identity/pass/sms/userQuota":
+                    body = {"code": 0, "info": "5"}
+                elif self.path in ("/identity/auth/sendPhoneTicket", "/identity/auth/sendEmailTicket"):
+                    fake.ticket_sent_to = self.path.rsplit("send", 1)[1]
+                    body = {"code": 0}
+                elif self.path.startswith("/identity/auth/verify") and form.get("ticket") == TICKET:
+                    body = {"code": 0, "location": "/login/finish"}
+                else:
+                    body = {"code": 70014, "tips": "wrong code"}
+                self._send(PREFIX + json.dumps(body))
+
             def _login(self, form: dict[str, str]) -> None:
                 user = form.get("user")
                 if user == "captcha":
                     body = {"code": 87001, "captchaUrl": "/pass/getCode?icodeType=login"}
-                elif user == "twofactor":
-                    body = {"code": 0, "notificationUrl": "/identity/authStart?sid=unlockApi"}
+                elif (
+                    user == "twofactor"
+                    and form.get("hash") == hashlib.md5(PASSWORD.encode()).hexdigest().upper()
+                ):
+                    body = {"code": 0, "notificationUrl": "/identity/authStart?sid=unlockApi&context=ctx1"}
                 elif form.get("hash") == hashlib.md5(PASSWORD.encode()).hexdigest().upper():
                     body = {"code": 0, "passToken": PASS_TOKEN, "userId": USER_ID}
                     self._send(

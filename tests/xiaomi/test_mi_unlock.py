@@ -72,12 +72,29 @@ def test_login_stores_private_session(mi_cli, cli_env) -> None:
 
 
 @pytest.mark.parametrize(
-    "user,needle", [("owner@example.com", "wrong"), ("captcha", "captcha"), ("twofactor", "SMS or e-mail")]
+    "user,needle", [("owner@example.com", "wrong"), ("captcha", "captcha"), ("twofactor", "wrong")]
 )
 def test_login_failures(mi_cli, user: str, needle: str) -> None:
     r = mi_cli("login", "--user", user, "--password-stdin", input="not the password\n")
     assert r.returncode == 1 and needle in r.stderr and "Traceback" not in r.stderr
     secrets_absent(r.stdout, r.stderr, extra=("not the password",))
+
+
+def test_login_with_second_factor(mi, mi_cli, cli_env) -> None:
+    # Choose e-mail (2), type a wrong code once, then the right one.
+    r = mi_cli("login", "--user", "twofactor", "--password-stdin", input=f"{PASSWORD}\n2\n000000\n123456\n")
+    assert r.returncode == 0, r.stderr
+    assert mi.ticket_sent_to == "EmailTicket"
+    assert "/identity/auth/verifyEmail" in mi.calls and mi.calls.count("/identity/auth/verifyEmail") == 2
+    stored = json.loads((Path(cli_env["UNLOCKER_CONFIG_DIR"]) / "mi-session.json").read_text())
+    assert stored["user_id"] == USER_ID
+    secrets_absent(r.stdout, r.stderr)
+
+
+def test_second_factor_wrong_code_three_times(mi, mi_cli) -> None:
+    r = mi_cli("login", "--user", "twofactor", "--password-stdin", input=f"{PASSWORD}\n1\n1\n2\n3\n")
+    assert r.returncode == 1 and "three times" in r.stderr
+    assert mi.ticket_sent_to == "PhoneTicket"
 
 
 def test_waiting_period(mi, mi_cli, logged_in, phone) -> None:
@@ -110,6 +127,13 @@ def test_unlock_applies_signed_data(mi, mi_cli, logged_in, phone) -> None:
     unlock_data = mi.sign(mi.tokens_seen[-1])
     secrets_absent(r.stdout, r.stderr, extra=(mi.tokens_seen[-1], unlock_data))
     assert mi.calls.count("/api/v3/ahaUnlock") == 1  # never retried
+
+
+def test_account_standing_is_reported(mi, mi_cli, logged_in, phone) -> None:
+    mi.mode, mi.should_apply = "wait", True
+    r = mi_cli("unlock", "-s", phone.name, "--yes")
+    assert r.returncode == 3 and "should apply" in r.stderr
+    assert "/api/v3/unlock/userinfo" in mi.calls
 
 
 def test_mediatek_token_lines(mi, mi_cli, logged_in, phone_factory) -> None:

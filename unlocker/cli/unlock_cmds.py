@@ -31,9 +31,23 @@ def login(user: str | None, password_stdin: bool, region: str | None) -> None:
         password = click.prompt("Password", hide_input=True, err=True)
     if not password:
         raise UsageError("an empty password was given")
-    session = login_with_password(user, password, region)
+    session = login_with_password(
+        user, password, region, ask=_ask if sys.stdin.isatty() or password_stdin else None
+    )
     path = save_session(session)
     info(f"logged in (region {session.region}); session stored in {path}")
+
+
+def _ask(question: str, choices: list[str]) -> str:
+    """Questions of the second-factor flow; read from the terminal (or stdin after --password-stdin)."""
+    if choices:
+        for number, choice in enumerate(choices, 1):
+            click.echo(f"  {number}. {choice}", err=True)
+        picked = click.prompt(question, type=click.IntRange(1, len(choices)), default=1, err=True)
+        return choices[picked - 1]
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().strip()
+    return click.prompt(question, err=True)
 
 
 @click.command("logout")

@@ -10,6 +10,7 @@ import hashlib
 import json
 import urllib.parse
 import uuid
+from collections.abc import Callable
 
 import requests
 
@@ -58,7 +59,12 @@ def _get(http: requests.Session, url: str, **kw: object) -> requests.Response:
         ) from None
 
 
-def login_with_password(user: str, password: str, region: str | None = None) -> AccountSession:
+Ask = Callable[[str, list[str]], str]  # (question, choices or []) -> answer typed by the user
+
+
+def login_with_password(
+    user: str, password: str, region: str | None = None, ask: Ask | None = None
+) -> AccountSession:
     """Log in; raises LoginError with what to do for wrong credentials, captcha or second factor."""
     base = account_base_url()
     http = _http()
@@ -90,10 +96,12 @@ def login_with_password(user: str, password: str, region: str | None = None) -> 
         )
     if answer.get("notificationUrl"):
         url = urllib.parse.urljoin(base, str(answer["notificationUrl"]))
-        raise LoginError(
-            f"Xiaomi wants to verify this login by SMS or e-mail: {url}",
-            hint="Open that address in a browser, confirm the code Xiaomi sends, then run `unlocker login` again.",
-        )
+        if ask is None:
+            raise LoginError(
+                f"Xiaomi wants to verify this login by SMS or e-mail: {url}",
+                hint="Run `unlocker login` in a terminal to enter the code, or confirm in a browser at that address.",
+            )
+        second_factor(http, base, url, ask)
     pass_token = answer.get("passToken") or http.cookies.get("passToken")
     user_id = answer.get("userId") or http.cookies.get("userId")
     if not pass_token or not user_id:
@@ -175,3 +183,65 @@ def service_login(session: AccountSession) -> tuple[str, dict[str, str]]:
         if resp.cookies.get(name):
             unlock_cookies[name] = resp.cookies[name]
     return str(ssecurity), unlock_cookies
+
+
+# identity/list `options`: which second factors the account offers.
+_FACTORS = {4: ("PH", "phone (SMS)"), 8: ("EM", "e-mail")}
+_MAX_CODE_TRIES = 3
+
+
+def second_factor(http: requests.Session, base: str, notification_url: str, ask: Ask) -> None:
+    """Xiaomi's ticket flow: list the factors, send a code, verify it, follow the returned location.
+
+    On success the session's cookies hold passToken and userId, as after a plain login.
+    """
+    query = dict(urllib.parse.parse_qsl(urllib.parse.urlparse(notification_url).query))
+    listing = _json(_get(http, f"{base}/identity/list", params=query))
+    offered = [_FACTORS[o] for o in listing.get("options", []) if o in _FACTORS]
+    if not offered:
+        raise LoginError(
+            "Xiaomi asks for a second factor but offers none this tool can use",
+            hint=f"Confirm the login in a browser at {notification_url}, then run `unlocker login` again.",
+        )
+    kind, label = offered[0]
+    if len(offered) > 1:
+        choice = ask("Where should Xiaomi send the code?", [lbl for _, lbl in offered])
+        kind, label = next(((k, lbl) for k, lbl in offered if lbl == choice), offered[0])
+    quota = _json(
+        _post(
+            http,
+            f"{base}/identity/pass/sms/userQuota",
+            {"addressType": kind, "contentType": "160040", "_json": "true"},
+        )
+    )
+    if str(quota.get("info", "")) == "0":
+        raise LoginError(f"Xiaomi will not send more codes to your {label} today", hint="Try again tomorrow.")
+    sent = _json(
+        _post(
+            http, f"{base}/identity/auth/send{'Phone' if kind == 'PH' else 'Email'}Ticket", {"_json": "true"}
+        )
+    )
+    if sent.get("code") == 87001:
+        raise LoginError(
+            "Xiaomi demands a captcha before sending the code",
+            hint=f"Confirm the login in a browser at {notification_url}, then run `unlocker login` again.",
+        )
+    if sent.get("code") != 0:
+        raise LoginError(f"Xiaomi could not send the code (code {sent.get('code')})", hint="Try again later.")
+    verify = f"{base}/identity/auth/verify{'Phone' if kind == 'PH' else 'Email'}"
+    for _ in range(_MAX_CODE_TRIES):
+        ticket = ask(f"Code Xiaomi sent to your {label}", []).strip()
+        answer = _json(_post(http, verify, {"ticket": ticket, "trust": "true", "_json": "true"}))
+        if answer.get("code") == 0 and answer.get("location"):
+            _get(http, urllib.parse.urljoin(base, str(answer["location"])))
+            return
+        if answer.get("code") != 70014:
+            raise LoginError(f"Xiaomi did not accept the verification (code {answer.get('code')})")
+    raise LoginError("the code was wrong three times", hint="Run `unlocker login` again to get a new code.")
+
+
+def _post(http: requests.Session, url: str, data: dict[str, str]) -> requests.Response:
+    try:
+        return http.post(url, data=data, timeout=TIMEOUT)
+    except requests.RequestException as e:
+        raise LoginError(f"cannot reach the Mi account server ({e.__class__.__name__})") from None

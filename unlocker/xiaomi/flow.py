@@ -59,6 +59,9 @@ def unlock_xiaomi(
     ssecurity, cookies = service_login(account)
     server = UnlockServer(unlock_base_url(account.region), ssecurity, cookies, account.device_id)
     try:
+        standing = server.user_info()
+        if standing.get("shouldApply"):
+            notify("Xiaomi says this account should apply for unlock permission first (Mi Community app).")
         wipes = server.device_clear(product)
         # Read the token right before asking: it changes at every reboot of the phone.
         token = read_token(client)

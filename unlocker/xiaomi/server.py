@@ -95,6 +95,24 @@ class UnlockServer:
     def _data(self, obj: dict[str, Any]) -> str:
         return base64.b64encode(json.dumps(obj).encode()).decode()
 
+    def user_info(self) -> dict[str, Any]:
+        """The account's unlock standing (shouldApply / applyStatus); informative, never decisive."""
+        params = {
+            "data": self._data(
+                {
+                    "uid": self.uid,
+                    "clientId": "1",
+                    "clientVersion": CLIENT_VERSION,
+                    "language": "en",
+                    "pcId": self.pc_id,
+                    "region": "",
+                }
+            ),
+            "nonce": self.nonce(),
+            "sid": SID,
+        }
+        return self._post("/api/v3/unlock/userinfo", params)
+
     def device_clear(self, product: str) -> bool | None:
         """Whether unlocking wipes the phone (cleanOrNot 1); None when the server does not say."""
         params = {
