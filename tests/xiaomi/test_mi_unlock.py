@@ -225,3 +225,18 @@ def test_wait_estimate_is_labelled(mi_cli) -> None:
 def test_wait_with_nothing_known(mi_cli) -> None:
     r = mi_cli("wait")
     assert r.returncode == 2 and "nothing is known" in r.stderr
+
+
+def test_tls_verification_is_never_disabled() -> None:
+    """No code path may turn certificate checks off (REQUESTS_CA_BUNDLE is the supported way to add CAs)."""
+    import unlocker
+
+    root = Path(unlocker.__file__).parent
+    offenders = [
+        str(p.relative_to(root))
+        for p in root.rglob("*.py")
+        if "verify=False" in p.read_text()
+        or "CERT_NONE" in p.read_text()
+        or "disable_warnings" in p.read_text()
+    ]
+    assert offenders == []
