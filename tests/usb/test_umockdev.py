@@ -73,20 +73,14 @@ def test_serial_matching_through_string_descriptors(umockdev_phone_factory, run_
 
 
 def test_large_download_is_split_into_urbs_and_lands_byte_exact(
-    umockdev_phone_factory, run_python, tmp_path
+    umockdev_phone_factory, run_cli, tmp_path
 ) -> None:
     phone = umockdev_phone_factory("--unlocked")
     image = tmp_path / "boot.img"
     image.write_bytes(os.urandom(4 * 1024 * 1024 + 4096))
-    script = (
-        "import sys\n"
-        "from unlocker.transport.select import open_client\n"
-        "with open_client(None) as c, open(sys.argv[1], 'rb') as f:\n"
-        "    c.download(f)\n"
-        "    c.flash('boot_a')\n"
-    )
-    r = run_python(script, phone.env, str(image))
+    r = run_cli("flash", "boot", str(image), "--yes", "--no-progress", env=phone.env)
     assert r.returncode == 0, r.stderr
+    assert "boot_a" in r.stdout
     assert phone.partition("boot_a").read_bytes() == image.read_bytes()
     stats = dict(item.split("=") for item in phone.stop().split()[1:])
     # libusb cut our 1 MiB writes into 16 KiB URBs; the phone reassembled them by byte count.
@@ -94,13 +88,10 @@ def test_large_download_is_split_into_urbs_and_lands_byte_exact(
     assert int(stats["out_urbs"]) >= image.stat().st_size // 16384
 
 
-def test_reboot_unplugs_and_the_next_command_finds_the_phone_again(
-    umockdev_phone_factory, run_cli, run_python
-) -> None:
+def test_reboot_unplugs_and_the_next_command_finds_the_phone_again(umockdev_phone_factory, run_cli) -> None:
     phone = umockdev_phone_factory()
     token = run_cli("getvar", "token", env=phone.env).stdout
-    script = "from unlocker.transport.select import open_client\nopen_client(None).reboot('bootloader')\n"
-    r = run_python(script, phone.env)
+    r = run_cli("reboot", "bootloader", env=phone.env)
     assert r.returncode == 0, r.stderr
     phone.wait_for("UNPLUGGED")
     assert phone.wait_for("PLUGGED") == "PLUGGED 1 3"  # re-enumerated at a new address
