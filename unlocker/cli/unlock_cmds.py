@@ -11,6 +11,7 @@ from unlocker.cli.common import confirm, device_option, info, json_option, open_
 from unlocker.errors import Aborted, UsageError
 from unlocker.xiaomi import ledger
 from unlocker.xiaomi.account import login_with_password
+from unlocker.xiaomi.device import has_unlock_token, is_unlocked
 from unlocker.xiaomi.flow import unlock_generic, unlock_xiaomi
 from unlocker.xiaomi.session import REGION_HOSTS, delete_session, load_session, save_session
 
@@ -74,13 +75,10 @@ def unlock(serial: str | None, region: str | None, yes: bool) -> None:
             hint="Run it in a terminal, or add --yes to confirm from a script.",
         )
     with open_phone(serial) as client:
-        from unlocker.fastboot.variables import parse_bool
-
-        if parse_bool(client.try_getvar("unlocked")):
+        if is_unlocked(client):
             click.echo(f"{client.name} is already unlocked.")
             return
-        xiaomi = bool(client.try_getvar("token")) or _has_oem_token(client)
-        if xiaomi:
+        if has_unlock_token(client):
             account = load_session()
             if region:
                 account.region = region
@@ -97,15 +95,6 @@ def unlock(serial: str | None, region: str | None, yes: bool) -> None:
         )
 
 
-def _has_oem_token(client) -> bool:  # noqa: ANN001 - FastbootClient
-    from unlocker.errors import FastbootFailure
-
-    try:
-        return any(line.lower().startswith("token:") for line in client.oem("get_token").info)
-    except FastbootFailure:
-        return False
-
-
 @click.command("wait")
 @click.option(
     "--bound-at",
@@ -116,7 +105,8 @@ def _has_oem_token(client) -> bool:  # noqa: ANN001 - FastbootClient
 @json_option
 def wait(bound_at: str | None, hyperos: bool, as_json: bool) -> None:
     """How long Xiaomi's waiting period still runs, without a phone (from the last server answer)."""
-    record = ledger.load()
+    stored = ledger.load()
+    record = stored
     if bound_at:
         try:
             when = dt.datetime.fromisoformat(bound_at)
@@ -127,7 +117,7 @@ def wait(bound_at: str | None, hyperos: bool, as_json: bool) -> None:
         if when.tzinfo is None:
             when = when.astimezone()
         record = ledger.record_from_binding(when, 72 if hyperos else 168)
-        if ledger.load() is None or ledger.load().source == "estimate":  # never hide a server answer
+        if stored is None or stored.source == "estimate":  # never hide a server answer
             ledger.save(record)
     if record is None:
         raise UsageError(

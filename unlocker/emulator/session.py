@@ -8,7 +8,6 @@ MediaTek, AOSP bootloader, fastbootd); see shared reference fastboot-protocol.md
 
 from __future__ import annotations
 
-import struct
 from typing import TYPE_CHECKING, BinaryIO
 
 from unlocker.emulator import variables
@@ -209,8 +208,7 @@ class Session:
         size = self._download_size
         if not size:
             return self._fail("nothing staged")
-        data = self.phone.download_path().read_bytes()[:size]
-        return [b"DATA%08x" % size, data, b"OKAY"]
+        return [b"DATA%08x" % size, self._staged(), b"OKAY"]
 
     def _staged(self) -> bytes:
         if not self._download_size:
@@ -248,15 +246,14 @@ class Session:
 
     def _flash_sparse(self, partition: str, src: BinaryIO, size: int) -> list[bytes]:
         from unlocker.errors import ImageError
-        from unlocker.sparse import apply_sparse
+        from unlocker.sparse import apply_sparse, parse_header
 
-        head = src.read(28)
+        try:
+            header = parse_header(src.read(28))
+        except ImageError as e:
+            return self._fail(f"sparse image is invalid: {e}")
         src.seek(0)
-        if len(head) < 28:
-            return self._fail("sparse image is invalid: header truncated")
-        # Header: magic, major, minor, file_hdr_sz, chunk_hdr_sz, blk_sz, total_blks (libsparse sparse_format.h)
-        blk_sz, total_blks = struct.unpack_from("<II", head, 12)
-        if blk_sz * total_blks > size:
+        if header.expanded_size > size:
             return self._fail("image size exceeds partition size")
         path = self.phone.partition_path(partition)
         mode = "r+b" if path.exists() else "w+b"

@@ -7,6 +7,19 @@ from unlocker.fastboot.client import FastbootClient
 from unlocker.fastboot.variables import parse_bool
 
 
+class TokenUnavailable(UnlockerError):
+    """The bootloader gives no unlock token: not a Xiaomi bootloader, or not in the right mode."""
+
+
+def has_unlock_token(client: FastbootClient) -> bool:
+    """True for Xiaomi bootloaders, which hand out a token for the server (either command)."""
+    try:
+        read_token(client)
+    except TokenUnavailable:
+        return False
+    return True
+
+
 def require_bootloader(client: FastbootClient) -> None:
     if parse_bool(client.try_getvar("is-userspace")):
         raise PreflightError(
@@ -26,7 +39,7 @@ def read_token(client: FastbootClient) -> str:
         lines = []
     chunks = [line.split(":", 1)[1].strip() for line in lines if line.lower().startswith("token:")]
     if not chunks:
-        raise UnlockerError(
+        raise TokenUnavailable(
             f"{client.name} did not give its unlock token",
             hint="Make sure the phone shows the fastboot screen (not fastbootd), replug it and try again.",
         )

@@ -44,10 +44,7 @@ def record_from_binding(
 ) -> WaitRecord:
     now = (now or dt.datetime.now(UTC)).replace(microsecond=0)
     ends = bound_at.astimezone(UTC) + dt.timedelta(hours=period_hours)
-    left = max(
-        0, int((ends - now).total_seconds() // 3600) + (1 if (ends - now).total_seconds() % 3600 else 0)
-    )
-    return WaitRecord(left, ends.isoformat(), "estimate", now.isoformat())
+    return WaitRecord(_hours_until(ends, now), ends.isoformat(), "estimate", now.isoformat())
 
 
 def _path():
@@ -72,9 +69,15 @@ def refresh(record: WaitRecord, now: dt.datetime | None = None) -> WaitRecord:
     """Hours left as of now, from the stored end time."""
     now = now or dt.datetime.now(UTC)
     ends = dt.datetime.fromisoformat(record.ends_at)
+    return WaitRecord(
+        _hours_until(ends, now), record.ends_at, record.source, record.checked_at, record.product
+    )
+
+
+def _hours_until(ends: dt.datetime, now: dt.datetime) -> int:
+    """Whole hours left, rounded up (1 minute left is '1 hour'), never negative."""
     seconds = (ends - now).total_seconds()
-    hours = max(0, int(seconds // 3600) + (1 if seconds > 0 and seconds % 3600 else 0))
-    return WaitRecord(hours, record.ends_at, record.source, record.checked_at, record.product)
+    return max(0, int(seconds // 3600) + (1 if seconds > 0 and seconds % 3600 else 0))
 
 
 def describe_end(ends_at: str) -> str:
