@@ -1,17 +1,25 @@
-"""The exception hierarchy shared by every layer.
+"""The exception family shared by every layer, in one place.
 
-Every error carries a sentence a user can act on. The CLI prints ``str(error)``
-(plus the ``hint`` when there is one) on a single line and exits with
-``error.exit_code``; library users catch the classes.
+Every error carries a sentence a person can act on (already translated: raise sites wrap their
+text in ``_()``) and, where it helps, a ``hint`` saying what to do next. The CLI prints
+``str(error)`` and the hint on one line each and exits with ``error.exit_code``; library users
+catch the classes. Raise sites chain the low-level cause (``raise ... from e``) so ``--debug``
+can show it; nothing here prints.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from unlocker.i18n import _
 
 # Exit codes the CLI documents in --help. Keep them stable: scripts depend on them.
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_WAITING_PERIOD = 3  # Mi Unlock: the server-side waiting period is not over yet
+EXIT_INTERRUPTED = 130  # Ctrl+C, as shells report SIGINT
 
 
 class UnlockerError(Exception):
@@ -32,6 +40,10 @@ class UsageError(UnlockerError):
     """The user asked for something that cannot work as asked (bad argument, bad name)."""
 
     exit_code = EXIT_USAGE
+
+
+class Aborted(UnlockerError):
+    """The user declined a confirmation (or none could be asked)."""
 
 
 # --- transports -------------------------------------------------------------------------------
@@ -61,11 +73,11 @@ class TransportTimeout(TransportError):
     """The phone did not answer in time."""
 
 
-# --- protocol ---------------------------------------------------------------------------------
+# --- protocols --------------------------------------------------------------------------------
 
 
 class ProtocolError(UnlockerError):
-    """The phone answered something that is not fastboot (garbage, truncated frame)."""
+    """The phone answered something that is not the protocol (garbage, truncated frame)."""
 
 
 class FastbootFailure(UnlockerError):
@@ -77,15 +89,18 @@ class FastbootFailure(UnlockerError):
         self.command = command
         self.device_message = device_message
         self.device = device
-        where = f"{device}: " if device else ""
-        super().__init__(f"{where}'{command}' failed: the phone says '{device_message}'", hint=hint)
+        if device:
+            text = _("{phone}: '{command}' failed: the phone says '{reply}'")
+        else:
+            text = _("'{command}' failed: the phone says '{reply}'")
+        super().__init__(text.format(phone=device, command=command, reply=device_message), hint=hint)
 
 
 class VariableUnknown(FastbootFailure):
     """getvar of a variable this bootloader does not publish."""
 
 
-# --- images, planning, safety -----------------------------------------------------------------
+# --- images, planning, flashing ---------------------------------------------------------------
 
 
 class ImageError(UnlockerError):
@@ -96,5 +111,76 @@ class PreflightError(UnlockerError):
     """A safety check refused a destructive step before anything was touched."""
 
 
-class Aborted(UnlockerError):
-    """The user declined a confirmation."""
+class FlashError(UnlockerError):
+    """Flashing stopped part-way; the message names the partition and the piece."""
+
+
+# --- unlocking --------------------------------------------------------------------------------
+
+
+class NoUnlockFlow(UnlockerError):
+    """No unlock flow is known for this phone (or the index says it cannot be unlocked)."""
+
+
+class TokenUnavailable(UnlockerError):
+    """The bootloader gives no unlock token: not a Xiaomi bootloader, or not in the right mode."""
+
+
+class WaitingPeriodNotOver(UnlockerError):
+    """Xiaomi's server-side waiting period is not over yet (exit code 3)."""
+
+    exit_code = EXIT_WAITING_PERIOD
+
+
+class UnlockRefused(UnlockerError):
+    """The vendor's server refused the unlock; ``code`` is its numeric answer."""
+
+    def __init__(self, message: str, *, code: int, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.code = code
+
+
+# --- Mi account and servers -------------------------------------------------------------------
+
+
+class LoginError(UnlockerError):
+    """The Mi account server did not let us in (wrong password, captcha, second factor, network)."""
+
+
+class NotLoggedIn(UnlockerError):
+    """No stored Mi account session."""
+
+
+class UnlockServerError(UnlockerError):
+    """Xiaomi's unlock server failed or refused a request; ``code`` is its answer when it gave one."""
+
+    def __init__(self, message: str, *, code: int | None = None, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.code = code
+
+
+class ResponseDecodeError(UnlockerError):
+    """The unlock server's answer could not be decrypted or parsed."""
+
+
+# --- firmware index and downloads -------------------------------------------------------------
+
+
+class IndexInvalid(UnlockerError):
+    """The index data has problems; ``issues`` lists each with file and line."""
+
+    def __init__(self, message: str, issues: Sequence[Any], *, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.issues = list(issues)
+
+
+class NotInIndex(UsageError):
+    """A codename the index does not know (exit code 2, like any bad name on the command line)."""
+
+
+class UpdateError(UnlockerError):
+    """A refresh failed for one ROM and device; the previous cache is intact."""
+
+
+class DownloadError(UnlockerError):
+    """No source delivered the artifact with the right checksum."""

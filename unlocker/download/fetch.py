@@ -13,7 +13,7 @@ from pathlib import Path
 import requests
 
 from unlocker import __version__
-from unlocker.errors import UnlockerError
+from unlocker.errors import DownloadError
 
 USER_AGENT = f"unlocker/{__version__} (+https://github.com/unlocker)"
 CHUNK = 1024 * 1024
@@ -22,10 +22,6 @@ READ_TIMEOUT = 60.0  # per read: a stalled mirror is abandoned, what arrived is 
 ATTEMPTS_PER_URL = 3
 
 ProgressCallback = Callable[[int, int | None], None]  # (bytes so far, total or None)
-
-
-class DownloadError(UnlockerError):
-    """No source delivered the artifact with the right checksum."""
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from unlocker.errors import FastbootFailure, PreflightError, ProtocolError, TransportError, UnlockerError
+from unlocker.errors import (
+    FastbootFailure,
+    FlashError,
+    PreflightError,
+    ProtocolError,
+    TransportError,
+)
 from unlocker.fastboot.client import FastbootClient
 from unlocker.fastboot.variables import parse_bool
 from unlocker.flashing.facts import read_facts
@@ -18,10 +24,6 @@ from unlocker.sparse.writer import SparseStream
 
 Reconnect = Callable[[], FastbootClient]
 Confirm = Callable[[str], None]
-
-
-class FlashError(UnlockerError):
-    """Flashing stopped part-way; the message names the partition and the piece."""
 
 
 @dataclass

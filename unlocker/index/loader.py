@@ -20,26 +20,14 @@ try:  # Python >= 3.11
 except ImportError:  # pragma: no cover - Python 3.10
     from importlib.abc import Traversable
 
-from unlocker.errors import UnlockerError
+from unlocker.errors import IndexInvalid
+from unlocker.i18n import _
 from unlocker.index import methods as method_steps
 from unlocker.index.model import Device, Method, Rom
 from unlocker.index.schema import validate_node
 from unlocker.index.yamlnodes import Issue, YamlSyntaxError, compose, get, line_of, mapping_items, to_python
 
 SECTIONS = (("devices", "device"), ("roms", "rom"), ("methods", "method"))
-
-
-class IndexInvalid(UnlockerError):
-    """The index data has problems; ``issues`` lists each with file and line."""
-
-    def __init__(self, where: str, issues: list[Issue]) -> None:
-        self.issues = issues
-        first = "; ".join(str(i) for i in issues[:3])
-        more = f" (and {len(issues) - 3} more)" if len(issues) > 3 else ""
-        super().__init__(
-            f"the firmware index in {where} has {len(issues)} problem(s): {first}{more}",
-            hint=f"Run `unlocker index validate {where}` to list them all.",
-        )
 
 
 @dataclass
@@ -129,7 +117,7 @@ def load_index(root: Traversable | Path | None = None) -> Index:
     """The whole index, checked; raises IndexInvalid when any file has a problem."""
     index, issues = validate_index(root)
     if issues:
-        raise IndexInvalid(index.where, issues)
+        raise index_invalid(index.where, issues)
     return index
 
 
@@ -226,7 +214,7 @@ def _check_roms(index: Index, docs: list[_Doc], issues: list[Issue], broken: set
         rom = Rom.from_data(doc.data, doc.file)
         before = len(issues)
         devices_node = get(doc.node, "devices")
-        for codename, key_node, _ in mapping_items(devices_node):
+        for codename, key_node, _value in mapping_items(devices_node):
             field = f"devices.{codename}"
             if codename in broken:
                 continue
@@ -302,3 +290,15 @@ _ANY_DEVICE = Device.from_data(
     },
     "",
 )
+
+
+def index_invalid(where: str, issues: list[Issue]) -> IndexInvalid:
+    first = "; ".join(str(i) for i in issues[:3])
+    more = _(" (and {count} more)").format(count=len(issues) - 3) if len(issues) > 3 else ""
+    return IndexInvalid(
+        _("the firmware index in {where} has {count} problem(s): {first}{more}").format(
+            where=where, count=len(issues), first=first, more=more
+        ),
+        issues,
+        hint=_("Run {command} to list them all.").format(command=f"`unlocker index validate {where}`"),
+    )

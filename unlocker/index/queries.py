@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 from typing import Any
 
-from unlocker.errors import UsageError
+from unlocker.errors import NotInIndex, UsageError
 from unlocker.index import cache
 from unlocker.index.loader import Index
 from unlocker.index.model import Build, Device, Rom
@@ -24,10 +24,6 @@ DEVICE_KEYS = (
     "roms",
     "notes",
 )
-
-
-class NotInIndex(UsageError):
-    """A codename the index does not know (exit code 2, like any bad name on the command line)."""
 
 
 def closest_names(index: Index, name: str, n: int = 5) -> list[str]:

@@ -22,7 +22,7 @@ from typing import Any
 import requests
 
 from unlocker import __version__
-from unlocker.errors import UnlockerError
+from unlocker.errors import UpdateError
 from unlocker.index import cache
 from unlocker.index.loader import Index
 from unlocker.index.model import Build, BuildFile, Rom
@@ -31,10 +31,6 @@ USER_AGENT = f"unlocker/{__version__} (firmware index refresh)"
 TIMEOUT = (10.0, 30.0)  # connect, read
 MAX_BODY = 8 * 1024 * 1024  # an API answer for one device is a few KiB; refuse anything absurd
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
-
-
-class UpdateError(UnlockerError):
-    """A refresh failed for one ROM and device; the previous cache is intact."""
 
 
 @dataclass(frozen=True)

@@ -15,16 +15,12 @@ from collections.abc import Callable
 import requests
 
 from unlocker import __version__
-from unlocker.errors import UnlockerError
+from unlocker.errors import LoginError
 from unlocker.xiaomi.session import AccountSession, account_base_url
 
 TIMEOUT = (15.0, 30.0)
 USER_AGENT = f"unlocker/{__version__}"
 _PREFIX = "&&&START&&&"
-
-
-class LoginError(UnlockerError):
-    pass
 
 
 def _json(resp: requests.Response) -> dict:

@@ -19,15 +19,11 @@ import json
 from cryptography.hazmat.primitives import padding
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
-from unlocker.errors import UnlockerError
+from unlocker.errors import ResponseDecodeError
 
 # The PC client's signing key, identical in every public client (MiUnlockTool, XiaoMiToolV2 ports).
 SIGN_KEY = b"2tBeoEyJTunmWUGq7bQH2Abn0k2NhhurOaqBfyxCuLVgn4AVj7swcawe53uDUno"
 IV = b"0102030405060708"
-
-
-class ResponseDecodeError(UnlockerError):
-    """The unlock server's answer could not be decrypted or parsed."""
 
 
 def _cipher(ssecurity: str) -> Cipher:

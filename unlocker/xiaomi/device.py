@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from unlocker.errors import FastbootFailure, PreflightError, UnlockerError
+from unlocker.errors import FastbootFailure, PreflightError, TokenUnavailable
 from unlocker.fastboot.client import FastbootClient
 from unlocker.fastboot.variables import parse_bool
-
-
-class TokenUnavailable(UnlockerError):
-    """The bootloader gives no unlock token: not a Xiaomi bootloader, or not in the right mode."""
 
 
 def has_unlock_token(client: FastbootClient) -> bool:

@@ -5,7 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from unlocker.errors import EXIT_WAITING_PERIOD, FastbootFailure, PreflightError, UnlockerError
+from unlocker.errors import (
+    FastbootFailure,
+    PreflightError,
+    UnlockerError,
+    UnlockRefused,
+    WaitingPeriodNotOver,
+)
 from unlocker.fastboot.client import FastbootClient
 from unlocker.fastboot.variables import parse_bool
 from unlocker.xiaomi import ledger
@@ -14,16 +20,6 @@ from unlocker.xiaomi.codes import WAITING_PERIOD, explain
 from unlocker.xiaomi.device import apply_unlock_data, is_unlocked, read_token, require_bootloader
 from unlocker.xiaomi.server import UnlockServer
 from unlocker.xiaomi.session import AccountSession, unlock_base_url
-
-
-class WaitingPeriodNotOver(UnlockerError):
-    exit_code = EXIT_WAITING_PERIOD
-
-
-class UnlockRefused(UnlockerError):
-    def __init__(self, message: str, *, code: int, hint: str | None = None) -> None:
-        super().__init__(message, hint=hint)
-        self.code = code
 
 
 @dataclass

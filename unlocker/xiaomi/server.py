@@ -17,7 +17,7 @@ from typing import Any
 
 import requests
 
-from unlocker.errors import UnlockerError
+from unlocker.errors import UnlockServerError
 from unlocker.xiaomi.crypto import decrypt_response, sign_request
 
 USER_AGENT = "XiaomiPCSuite"  # the server expects the PC suite's agent
@@ -28,12 +28,6 @@ CLIENT_VERSION = "7.6.727.43"
 def timeout() -> tuple[float, float]:
     # UNLOCKER_MI_TIMEOUT lets tests (and very slow links) choose the read timeout.
     return (15.0, float(os.environ.get("UNLOCKER_MI_TIMEOUT") or 60.0))
-
-
-class UnlockServerError(UnlockerError):
-    def __init__(self, message: str, *, code: int | None = None, hint: str | None = None) -> None:
-        super().__init__(message, hint=hint)
-        self.code = code
 
 
 @dataclass

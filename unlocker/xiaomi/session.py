@@ -8,7 +8,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from unlocker import paths
-from unlocker.errors import UnlockerError
+from unlocker.errors import NotLoggedIn, UnlockerError
+from unlocker.i18n import _
 
 REGION_HOSTS = {
     "global": "https://unlock.update.intl.miui.com",
@@ -18,11 +19,6 @@ REGION_HOSTS = {
     "europe": "https://eu-unlock.update.intl.miui.com",
 }
 ACCOUNT_URL = "https://account.xiaomi.com"
-
-
-class NotLoggedIn(UnlockerError):
-    def __init__(self) -> None:
-        super().__init__("you are not logged in to a Mi account", hint="Run `unlocker login` first.")
 
 
 @dataclass
@@ -55,7 +51,10 @@ def save_session(session: AccountSession) -> Path:
 def load_session() -> AccountSession:
     path = session_path()
     if not path.exists():
-        raise NotLoggedIn()
+        raise NotLoggedIn(
+            _("you are not logged in to a Mi account"),
+            hint=_("Run {command} first.").format(command="`unlocker login`"),
+        )
     try:
         data = json.loads(path.read_text())
         return AccountSession(**data)

@@ -1,0 +1,31 @@
+"""The command lines that messages tell a person to type, in one place.
+
+Library code never spells a CLI command inside a message: it takes it from here, so a renamed
+command changes everywhere at once, and translated messages keep the command identical (it is
+a ``{command}`` placeholder, never part of the text a translator sees).
+"""
+
+from __future__ import annotations
+
+UNLOCK = "unlocker unlock"
+LOGIN = "unlocker login"
+LOGOUT = "unlocker logout"
+WAIT = "unlocker wait"
+STATUS = "unlocker status"
+STATUS_JSON = "unlocker status --json"
+DEVICES = "unlocker devices"
+DOCTOR = "unlocker doctor"
+REPORT = "unlocker report"
+ROMS = "unlocker roms"
+REBOOT_BOOTLOADER = "unlocker reboot bootloader"
+REBOOT_FASTBOOTD = "unlocker reboot fastboot"
+FLASH = "unlocker flash"
+INDEX_UPDATE = "unlocker index update"
+INDEX_VALIDATE = "unlocker index validate"
+EMULATE = "unlocker emulate"
+DOWNLOAD = "unlocker download"
+
+
+def show(command: str, *args: str) -> str:
+    """A command as messages print it: in backticks, with its arguments (``show(ROMS, "alioth")``)."""
+    return "`" + " ".join([command, *args]) + "`"
