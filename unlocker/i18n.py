@@ -16,8 +16,9 @@ Catalogues live in ``unlocker/locale/LANG/LC_MESSAGES/unlocker.mo``; the languag
 from __future__ import annotations
 
 import gettext as _gettext
-import os
 from pathlib import Path
+
+from unlocker import settings
 
 DOMAIN = "unlocker"
 LOCALE_DIR = Path(__file__).parent / "locale"
@@ -26,7 +27,7 @@ _translation: _gettext.NullTranslations | None = None
 
 
 def _languages() -> list[str] | None:
-    chosen = os.environ.get("UNLOCKER_LANG", "").strip()
+    chosen = settings.get("UNLOCKER_LANG")
     return [chosen] if chosen else None  # None: gettext reads LANGUAGE, LC_ALL, LC_MESSAGES, LANG
 
 

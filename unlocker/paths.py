@@ -1,20 +1,22 @@
 """Where unlocker keeps things on this computer: the platform's user directories.
 
-Environment overrides exist so tests and portable installs can redirect them.
+Environment overrides (UNLOCKER_CONFIG_DIR, UNLOCKER_CACHE_DIR, UNLOCKER_STATE_DIR, read through
+:mod:`unlocker.settings`) exist so tests and portable installs can redirect them.
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import platformdirs
 
+from unlocker import settings
+
 _APP = "unlocker"
 
 
-def _dir(env: str, default: str) -> Path:
-    override = os.environ.get(env)
+def _dir(variable: str, default: str) -> Path:
+    override = settings.get(variable)
     path = Path(override) if override else Path(default)
     path.mkdir(parents=True, exist_ok=True)
     return path

@@ -174,8 +174,8 @@ def test_oem_unlocking_switched_off(phone_factory, run_cli) -> None:
 
 
 def test_xiaomi_refuses_plain_flashing_unlock(phone_factory) -> None:
+    from unlocker.device.connect import connect_fastboot as open_client
     from unlocker.errors import FastbootFailure
-    from unlocker.transport.select import open_client
 
     p = phone_factory("xiaomi-mtk")
     with open_client(p.name) as c:

@@ -9,10 +9,10 @@ import pytest
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from unlocker.emulator.model import Fault, VirtualPhone, parse_fault
+from unlocker.device.connect import connect_fastboot
+from unlocker.emulator import Fault, VirtualPhone, parse_fault
 from unlocker.errors import DeviceDisconnected, FastbootFailure, ProtocolError, TransportTimeout, UsageError
 from unlocker.fastboot.client import FastbootClient
-from unlocker.transport.select import open_client
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +25,7 @@ def keypair() -> tuple[rsa.RSAPrivateKey, bytes]:
 
 
 def connect(running) -> FastbootClient:
-    return open_client(running.name)
+    return connect_fastboot(running.name)
 
 
 def test_xiaomi_abl_dialect(phone) -> None:
@@ -206,7 +206,7 @@ def test_fault_garbage_and_fail(phone_factory) -> None:
 
 def test_fault_stall(phone_factory) -> None:
     p = phone_factory(faults=[Fault("stall", command_prefix="getvar:product")])
-    c = open_client(p.name)
+    c = connect_fastboot(p.name)
     c.response_timeout = 0.5
     with pytest.raises(TransportTimeout):
         c.getvar("product")
@@ -216,7 +216,7 @@ def test_fault_stall(phone_factory) -> None:
 def test_fault_info_flood(phone_factory) -> None:
     p = phone_factory(faults=[parse_fault("info-flood:getvar:product")])
     lines: list[str] = []
-    c = open_client(p.name, on_info=lines.append)
+    c = connect_fastboot(p.name, on_info=lines.append)
     assert c.getvar("product") == "alioth"
     assert len(lines) == 1000
     c.close()

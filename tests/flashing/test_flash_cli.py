@@ -186,3 +186,38 @@ def test_sparse_cli_convert_info_expand(run_cli, tmp_path: Path) -> None:
     assert (tmp_path / "ours.raw").read_bytes() == data
     bad = run_cli("sparse", "info", str(raw))
     assert bad.returncode == 1 and "not an Android sparse image" in bad.stderr
+
+
+def _before_first_download(commands: list[str]) -> list[str]:
+    first = next(i for i, c in enumerate(commands) if c.startswith("download:"))
+    return commands[:first]
+
+
+@pytest.mark.parametrize(
+    "profile,partition,mib", [("xiaomi-qcom", "boot", 1), ("xiaomi-legacy", "system", 5)]
+)
+def test_flash_asks_each_variable_once(
+    phone_factory, run_cli, tmp_path: Path, profile, partition, mib
+) -> None:
+    """The plan is made once from facts read once: no getvar twice before the first byte (issue 8)."""
+    p = phone_factory(profile, unlocked=True, max_download_size=MiB)
+    image = tmp_path / f"{partition}.img"
+    make_raw(image, max(mib, 3))
+    r = run_cli("flash", partition, str(image), "-s", p.name, "--yes")
+    assert r.returncode == 0, r.stderr
+    before = _before_first_download(list(p.phone.commands_received))
+    getvars = [c for c in before if c.startswith("getvar:")]
+    assert getvars, before
+    repeated = sorted({c for c in getvars if getvars.count(c) > 1})
+    assert repeated == [], f"asked more than once: {repeated}"
+    assert all(c.startswith("getvar:") for c in before), before  # planning changes nothing
+
+
+def test_dry_run_sends_only_questions(unlocked_phone, run_cli, tmp_path: Path) -> None:
+    image = tmp_path / "boot.img"
+    make_raw(image)
+    r = run_cli("flash", "boot", str(image), "-s", unlocked_phone.name, "--dry-run", "--json")
+    assert r.returncode == 0, r.stderr
+    sent = list(unlocked_phone.phone.commands_received)
+    assert sent and all(c.startswith("getvar:") for c in sent), sent
+    assert len(sent) == len(set(sent))

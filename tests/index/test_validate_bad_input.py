@@ -162,6 +162,18 @@ def test_rom_listing_an_unknown_device(index_copy: Path) -> None:
     )
 
 
+def test_builds_api_env_must_be_a_known_setting(index_copy: Path) -> None:
+    rom = index_copy / "roms" / "lineageos.yaml"
+    _replace(rom, "env: UNLOCKER_LINEAGE_API_URL", "env: UNLOCKER_LINEAGE_API")
+    line = _line_of(rom, "env: UNLOCKER_LINEAGE_API")
+    messages = _messages(index_copy)
+    assert any(
+        m.startswith(f"roms/lineageos.yaml:{line}: builds_api.env:") and "'UNLOCKER_LINEAGE_API'" in m
+        for m in messages
+    ), messages
+    assert "lineageos" not in validate_index(index_copy)[0].roms
+
+
 def test_shipped_build_without_sha256_is_invalid(index_copy: Path) -> None:
     rom = index_copy / "roms" / "crdroid.yaml"
     _replace(rom, "        sha256: 368525365e29db37e8d2a52796a41aa5de18b5698192685d22c75f0c60e6ebad\n", "")

@@ -25,6 +25,7 @@ from unlocker.emulator.model import VirtualPhone
 from unlocker.emulator.usb_backend import FakeUsbBackend
 from unlocker.emulator.usb_device import UsbPhone
 from unlocker.fastboot.client import FastbootClient
+from unlocker.fastboot.protocol import FASTBOOT_USB
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
@@ -59,7 +60,7 @@ class UsbBench:
         return self.backend.add(usb)
 
     def client(self, name: str | None = None, *, response_timeout: float = 2.0) -> FastbootClient:
-        transport = usb_transport.find_usb_transport(name, backend=self.backend)
+        transport = usb_transport.find_usb_transport(name, interface=FASTBOOT_USB, backend=self.backend)
         transport.open()
         client = FastbootClient(transport, response_timeout=response_timeout, long_timeout=response_timeout)
         self.clients.append(client)

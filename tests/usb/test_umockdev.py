@@ -109,7 +109,7 @@ def test_one_process_waits_for_the_phone_across_a_reboot(umockdev_phone_factory,
     """
     phone = umockdev_phone_factory()
     script = (
-        "from unlocker.transport.select import open_client\n"
+        "from unlocker.device.connect import connect_fastboot as open_client\n"
         "from unlocker.errors import DeviceDisconnected\n"
         "c = open_client(None)\n"
         "c.reboot('bootloader')\n"

@@ -11,6 +11,7 @@ import pytest
 import unlocker.transport.usb as usb_transport
 from unlocker.cli.main import main
 from unlocker.errors import DevicePermissionError, TransportError, UsbBackendMissing
+from unlocker.fastboot.protocol import FASTBOOT_USB
 from unlocker.transport.usb import NO_PERMISSION, find_usb_transport, list_usb_devices
 
 LINUX = platform.system() == "Linux"
@@ -19,11 +20,11 @@ LINUX = platform.system() == "Linux"
 def test_no_permission_to_open_is_listed_and_explained(usb_bench) -> None:
     usb = usb_bench.plug()
     usb_bench.backend.inject_error(usb, "open", errno.EACCES)
-    (info,) = list_usb_devices()
+    (info,) = list_usb_devices(FASTBOOT_USB)
     assert info.serial is None and info.problem == NO_PERMISSION
     assert info.usb_id == "18d1:d00d" and info.path == "usb:1-1"
     with pytest.raises(DevicePermissionError) as caught:
-        find_usb_transport(None)
+        find_usb_transport(None, interface=FASTBOOT_USB)
     assert "no permission to open the phone at usb:1-1 (18d1:d00d)" in str(caught.value)
     assert "unlocker doctor" in caught.value.hint
     if LINUX:
@@ -34,13 +35,13 @@ def test_named_phone_behind_a_permission_wall_is_a_permission_error(usb_bench) -
     usb = usb_bench.plug()
     usb_bench.backend.inject_error(usb, "open", errno.EACCES)
     with pytest.raises(DevicePermissionError):
-        find_usb_transport("SOMESERIAL")
+        find_usb_transport("SOMESERIAL", interface=FASTBOOT_USB)
 
 
 def test_permission_denied_on_claim(usb_bench) -> None:
     usb = usb_bench.plug()
     usb_bench.backend.inject_error(usb, "claim", errno.EACCES)
-    transport = find_usb_transport(None)
+    transport = find_usb_transport(None, interface=FASTBOOT_USB)
     with pytest.raises(DevicePermissionError):
         transport.open()
 
@@ -48,7 +49,7 @@ def test_permission_denied_on_claim(usb_bench) -> None:
 def test_interface_held_by_another_program(usb_bench) -> None:
     usb = usb_bench.plug()
     usb_bench.backend.inject_error(usb, "claim", errno.EBUSY)
-    transport = find_usb_transport(None)
+    transport = find_usb_transport(None, interface=FASTBOOT_USB)
     with pytest.raises(TransportError, match="in use by another program") as caught:
         transport.open()
     assert "Close other fastboot tools" in caught.value.hint
@@ -75,7 +76,7 @@ def test_no_libusb_backend(monkeypatch: pytest.MonkeyPatch) -> None:
         usb_transport.default_backend()
     assert "libusb" in caught.value.hint and "unlocker doctor" in caught.value.hint
     with pytest.raises(UsbBackendMissing):
-        find_usb_transport(None)
+        find_usb_transport(None, interface=FASTBOOT_USB)
 
 
 def test_libusb_package_is_preferred(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -9,11 +9,13 @@ import time
 
 import pytest
 
+from unlocker.device.connect import connect_fastboot as open_client
 from unlocker.emulator.faults import parse_fault
 from unlocker.emulator.usb_backend import FakeUsbBackend, parse_descriptors
 from unlocker.emulator.usb_device import fastboot_descriptors
 from unlocker.errors import DeviceDisconnected, DeviceNotFound, TransportTimeout, UsageError
-from unlocker.transport.select import open_client, open_transport
+from unlocker.fastboot.protocol import FASTBOOT_USB
+from unlocker.transport.select import open_transport as _open_transport
 from unlocker.transport.usb import WRITE_CHUNK, find_usb_transport, list_usb_devices
 
 
@@ -70,7 +72,7 @@ def test_small_reads_keep_the_rest_of_a_message(usb_bench) -> None:
 def test_xiaomi_vendor_id_and_any_vendor_found(usb_bench) -> None:
     usb_bench.plug(vendor_id=0x2717, port=1)
     usb_bench.plug(vendor_id=0x1234, port=2, profile="generic")
-    infos = list_usb_devices()
+    infos = list_usb_devices(FASTBOOT_USB)
     assert [i.usb_id for i in infos] == ["2717:d00d", "1234:d00d"]
     assert [i.path for i in infos] == ["usb:1-1", "usb:1-2"]
     assert all(i.product == "Android" and i.problem is None for i in infos)
@@ -78,9 +80,9 @@ def test_xiaomi_vendor_id_and_any_vendor_found(usb_bench) -> None:
 
 def test_adb_interface_is_not_fastboot(usb_bench) -> None:
     usb_bench.plug(interface_class=(0xFF, 0x42, 0x01))  # a phone in adb/recovery mode
-    assert list_usb_devices() == []
+    assert list_usb_devices(FASTBOOT_USB) == []
     with pytest.raises(DeviceNotFound, match="no phone in fastboot mode on USB"):
-        find_usb_transport(None)
+        find_usb_transport(None, interface=FASTBOOT_USB)
 
 
 def test_serial_and_port_path_select_the_phone(usb_bench) -> None:
@@ -88,14 +90,14 @@ def test_serial_and_port_path_select_the_phone(usb_bench) -> None:
     second = usb_bench.plug(port=2, serial="BBBB2222", profile="xiaomi-legacy")
     assert usb_bench.client("BBBB2222").getvar("product") == "lavender"
     assert usb_bench.client("usb:1-1").getvar("serialno") == first.serial
-    assert find_usb_transport("usb:1-2").name == second.serial
+    assert find_usb_transport("usb:1-2", interface=FASTBOOT_USB).name == second.serial
 
 
 def test_two_phones_without_a_name_is_a_usage_error(usb_bench) -> None:
     usb_bench.plug(port=1, serial="AAAA1111")
     usb_bench.plug(port=2, serial="BBBB2222")
     with pytest.raises(UsageError) as caught:
-        find_usb_transport(None)
+        find_usb_transport(None, interface=FASTBOOT_USB)
     message = str(caught.value)
     assert "2 phones" in message and "AAAA1111 at usb:1-1" in message and "BBBB2222 at usb:1-2" in message
     assert "-s" in caught.value.hint
@@ -105,19 +107,19 @@ def test_duplicate_serials_point_to_the_port_path(usb_bench) -> None:
     usb_bench.plug(port=1, serial="0123456789ABCDEF")
     usb_bench.plug(port=2, serial="0123456789ABCDEF")
     with pytest.raises(UsageError, match="usb:1-2") as caught:
-        find_usb_transport("0123456789ABCDEF")
+        find_usb_transport("0123456789ABCDEF", interface=FASTBOOT_USB)
     assert "usb:BUS-PORT" in caught.value.hint
 
 
 def test_unknown_serial_lists_connected_phones(usb_bench) -> None:
     usb_bench.plug(serial="AAAA1111")
     with pytest.raises(DeviceNotFound, match=r"no phone 'ZZZZ' .*AAAA1111 at usb:1-1"):
-        find_usb_transport("ZZZZ")
+        find_usb_transport("ZZZZ", interface=FASTBOOT_USB)
 
 
 def test_no_phone_at_all(usb_bench) -> None:
     with pytest.raises(DeviceNotFound) as caught:
-        find_usb_transport(None)
+        find_usb_transport(None, interface=FASTBOOT_USB)
     assert "Volume Down" in caught.value.hint and "tcp:127.0.0.1:5554" in caught.value.hint
 
 
@@ -142,7 +144,7 @@ def test_open_transport_and_client_use_usb_names(usb_bench) -> None:
     usb = usb_bench.plug(serial="CAFE0001")
     with open_client("CAFE0001") as client:
         assert client.getvar("product") == "alioth"
-    transport = open_transport(None)
+    transport = _open_transport(None, usb_interface=FASTBOOT_USB)
     assert transport.name == usb.serial
     transport.close()
 
@@ -151,18 +153,18 @@ def test_reboot_unplugs_and_the_phone_comes_back_at_a_new_address(usb_bench) -> 
     usb = usb_bench.plug(unlocked=True, replug_delay=0.3)
     client = usb_bench.client()
     token_before = client.getvar("token")
-    old_address = list_usb_devices()[0].address
+    old_address = list_usb_devices(FASTBOOT_USB)[0].address
     client.reboot("bootloader")  # the OKAY is still delivered on the old handle
     with pytest.raises(DeviceDisconnected, match="went away"):
         client.getvar("product")
     with pytest.raises(DeviceNotFound):
-        find_usb_transport(usb.serial)
+        find_usb_transport(usb.serial, interface=FASTBOOT_USB)
     started = time.monotonic()
     with open_client(usb.serial, wait=5) as again:
         assert again.getvar("product") == "alioth"
         assert again.getvar("token") != token_before  # a new boot: a new token
     assert time.monotonic() - started < 3
-    assert list_usb_devices()[0].address != old_address
+    assert list_usb_devices(FASTBOOT_USB)[0].address != old_address
     assert usb.unplugs == 1
 
 
@@ -175,7 +177,7 @@ def test_unplugged_phone_is_disconnected_then_not_found(usb_bench) -> None:
     with pytest.raises(DeviceDisconnected):
         client.transport.read(256, 0.1)
     with pytest.raises(DeviceNotFound):
-        open_transport(usb.serial, wait=0.2)
+        _open_transport(usb.serial, usb_interface=FASTBOOT_USB, wait=0.2)
     usb.plug()
     with open_client(usb.serial, wait=1) as again:
         assert again.getvar("product") == "alioth"
@@ -183,7 +185,7 @@ def test_unplugged_phone_is_disconnected_then_not_found(usb_bench) -> None:
 
 def test_phone_that_vanishes_between_listing_and_opening_is_not_found(usb_bench) -> None:
     usb = usb_bench.plug()
-    transport = find_usb_transport(None)
+    transport = find_usb_transport(None, interface=FASTBOOT_USB)
     usb.unplug()
     with pytest.raises(DeviceNotFound, match="left USB"):
         transport.open()
@@ -247,7 +249,7 @@ def test_backend_is_injectable_without_monkeypatching(tmp_path) -> None:
     from unlocker.emulator.usb_device import UsbPhone
 
     backend = FakeUsbBackend([UsbPhone(VirtualPhone(tmp_path, "xiaomi-mtk", serial="MTK00001"))])
-    assert [i.serial for i in list_usb_devices(backend)] == ["MTK00001"]
-    transport = find_usb_transport("MTK00001", backend=backend)
+    assert [i.serial for i in list_usb_devices(FASTBOOT_USB, backend)] == ["MTK00001"]
+    transport = find_usb_transport("MTK00001", backend=backend, interface=FASTBOOT_USB)
     transport.open()
     transport.close()

@@ -12,11 +12,15 @@ import json
 import os
 import sys
 from collections.abc import Callable, Iterator
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from unlocker.errors import Aborted
+from unlocker.i18n import _
+
+if TYPE_CHECKING:
+    from unlocker.fastboot.client import FastbootClient
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -30,26 +34,26 @@ def device_option(f: F) -> F:
         metavar="SERIAL|tcp:HOST[:PORT]",
         envvar="ANDROID_SERIAL",
         show_envvar=True,
-        help="Which phone: a USB serial number or tcp:HOST[:PORT]. Default: the only phone connected.",
+        help=_("Which phone: a USB serial number or tcp:HOST[:PORT]. Default: the only phone connected."),
     )(f)
 
 
 def json_option(f: F) -> F:
-    return click.option("--json", "as_json", is_flag=True, help="Print a machine-readable JSON object.")(f)
+    return click.option("--json", "as_json", is_flag=True, help=_("Print a machine-readable JSON object."))(f)
 
 
 def yes_option(f: F) -> F:
     return click.option(
-        "--yes", "-y", "yes", is_flag=True, help="Answer yes to confirmations (for scripts)."
+        "--yes", "-y", "yes", is_flag=True, help=_("Answer yes to confirmations (for scripts).")
     )(f)
 
 
 def dry_run_option(f: F) -> F:
-    return click.option("--dry-run", is_flag=True, help="Show what would be done and touch nothing.")(f)
+    return click.option("--dry-run", is_flag=True, help=_("Show what would be done and touch nothing."))(f)
 
 
 def no_progress_option(f: F) -> F:
-    return click.option("--no-progress", is_flag=True, help="Do not draw progress bars.")(f)
+    return click.option("--no-progress", is_flag=True, help=_("Do not draw progress bars."))(f)
 
 
 def print_json(obj: Any) -> None:
@@ -67,11 +71,11 @@ def confirm(question: str, *, yes: bool) -> None:
         return
     if not sys.stdin or not sys.stdin.isatty():
         raise Aborted(
-            f"{question} - no answer possible without a terminal.",
-            hint="Re-run with --yes to confirm from a script, or --dry-run to see the plan.",
+            _("{question} - no answer possible without a terminal.").format(question=question),
+            hint=_("Re-run with --yes to confirm from a script, or --dry-run to see the plan."),
         )
     if not click.confirm(question, default=False, err=True):
-        raise Aborted("Stopped: you answered no. Nothing was changed.")
+        raise Aborted(_("Stopped: you answered no. Nothing was changed."))
 
 
 def progress_enabled(no_progress: bool) -> bool:
@@ -80,11 +84,11 @@ def progress_enabled(no_progress: bool) -> bool:
 
 
 @contextlib.contextmanager
-def open_phone(serial: str | None, *, wait: float = 0.0) -> Iterator[Any]:
+def open_phone(serial: str | None, *, wait: float = 0.0) -> Iterator[FastbootClient]:
     """Open the named phone as a FastbootClient, closing it afterwards."""
-    from unlocker.transport.select import open_client
+    from unlocker.device.connect import connect_fastboot
 
-    client = open_client(serial, wait=wait)
+    client = connect_fastboot(serial, wait=wait)
     try:
         yield client
     finally:

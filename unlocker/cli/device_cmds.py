@@ -5,21 +5,27 @@ from __future__ import annotations
 import click
 
 from unlocker.cli.common import device_option, json_option, open_phone, print_json
-from unlocker.device.state import DeviceState, read_state
+from unlocker.device.facts import read_facts
+from unlocker.device.state import status_report
 from unlocker.errors import FastbootFailure, TransportError, UsageError
+from unlocker.i18n import N_, _
 
 
-@click.command("devices")
+@click.command(
+    "devices",
+    help=_(
+        "List phones in fastboot mode on USB (serial, transport, product).\n\n"
+        "Phones on TCP cannot be discovered; name them with -s tcp:HOST[:PORT]."
+    ),
+    short_help=_("List phones in fastboot mode on USB (serial, transport, product)."),
+)
 @json_option
 def devices(as_json: bool) -> None:
-    """List phones in fastboot mode on USB (serial, transport, product).
-
-    Phones on TCP cannot be discovered; name them with -s tcp:HOST[:PORT].
-    """
+    from unlocker.fastboot.protocol import FASTBOOT_USB
     from unlocker.transport.usb import list_usb_devices
 
     rows = []
-    for dev in list_usb_devices():
+    for dev in list_usb_devices(FASTBOOT_USB):
         product = dev.product
         problem = dev.problem
         if problem is None:
@@ -42,21 +48,20 @@ def devices(as_json: bool) -> None:
         print_json(rows)
         return
     if not rows:
-        click.echo("no fastboot phones on USB (for the virtual phone use -s tcp:127.0.0.1:5554)", err=True)
+        click.echo(_("no fastboot phones on USB (for the virtual phone use -s tcp:127.0.0.1:5554)"), err=True)
         return
     for row in rows:
-        line = f"{row['serial'] or '?':<20} usb {row['path']:<10} {row['usb_id']}  {row['product'] or ''}"
+        line = f"{row['serial'] or '?':<20} usb {row['path']:<10} {row['usb_id']}  {row['product'] or ''}"  # i18n: not user-facing
         if row["problem"]:
             line += f"  ({row['problem']})"
         click.echo(line)
 
 
-@click.command("getvar")
+@click.command("getvar", help=_("Print one bootloader variable (or `all`)."))
 @click.argument("name")
 @device_option
 @json_option
 def getvar(name: str, serial: str | None, as_json: bool) -> None:
-    """Print one bootloader variable (or `all`)."""
     with open_phone(serial) as client:
         values = client.getvar_all() if name == "all" else {name: client.getvar(name)}
     if as_json:
@@ -67,59 +72,59 @@ def getvar(name: str, serial: str | None, as_json: bool) -> None:
 
 
 _LABELS = (
-    ("mode", "Mode"),
-    ("product", "Product (codename)"),
-    ("serial", "Serial"),
-    ("unlocked", "Bootloader unlocked"),
-    ("critical_unlocked", "Critical partitions unlocked"),
-    ("secure", "Secure boot"),
-    ("unlock_ability", "Unlock allowed (flashing)"),
-    ("anti_rollback", "Anti-rollback index"),
-    ("slot_count", "Slots"),
-    ("current_slot", "Current slot"),
-    ("max_download_size", "Max download size"),
-    ("battery", "Battery"),
+    ("mode", N_("Mode")),
+    ("product", N_("Product (codename)")),
+    ("serial", N_("Serial")),
+    ("unlocked", N_("Bootloader unlocked")),
+    ("critical_unlocked", N_("Critical partitions unlocked")),
+    ("secure", N_("Secure boot")),
+    ("unlock_ability", N_("Unlock allowed (flashing)")),
+    ("anti_rollback", N_("Anti-rollback index")),
+    ("slot_count", N_("Slots")),
+    ("current_slot", N_("Current slot")),
+    ("max_download_size", N_("Max download size")),
+    ("battery", N_("Battery")),
 )
 
 
 def _human(value: object, key: str) -> str:
     if value is None:
-        return "unknown"
+        return _("unknown")
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return _("yes") if value else _("no")
     if key == "max_download_size" and isinstance(value, int):
-        return f"{value} bytes ({value / (1024 * 1024):.0f} MiB)"
+        return _("{size} bytes ({mib} MiB)").format(size=value, mib=f"{value / (1024 * 1024):.0f}")
     if key == "battery" and isinstance(value, dict):
         parts = []
         if value.get("voltage_mv") is not None:
-            parts.append(f"{value['voltage_mv']} mV")
+            parts.append(_("{voltage} mV").format(voltage=value["voltage_mv"]))
         if value.get("soc_ok") is not None:
-            parts.append("charge ok" if value["soc_ok"] else "charge LOW")
-        return ", ".join(parts) or "unknown"
+            parts.append(_("charge ok") if value["soc_ok"] else _("charge LOW"))
+        return ", ".join(parts) or _("unknown")
     return str(value)
 
 
-def print_state_table(state: DeviceState, name: str) -> None:
-    data = state.to_json()
-    click.echo(f"Phone {name}")
-    width = max(len(label) for _, label in _LABELS)
-    for key, label in _LABELS:
-        click.echo(f"  {label:<{width}}  {_human(data[key], key)}")
-    click.echo(f"\nNext step: {state.next_step}")
+def print_status_table(report: dict[str, object], name: str) -> None:
+    click.echo(_("Phone {phone}").format(phone=name))
+    labels = [(key, _(label)) for key, label in _LABELS]
+    width = max(len(label) for _key, label in labels)
+    for key, label in labels:
+        click.echo(f"  {label:<{width}}  {_human(report[key], key)}")  # i18n: not user-facing (layout)
+    click.echo("")
+    click.echo(_("Next step: {step}").format(step=report["next_step"]))
 
 
-@click.command("status")
+@click.command("status", help=_("Report lock state and everything that decides the next step."))
 @device_option
 @json_option
 def status(serial: str | None, as_json: bool) -> None:
-    """Report lock state and everything that decides the next step."""
     with open_phone(serial) as client:
-        state = read_state(client)
+        report = status_report(read_facts(client, full=True))
         name = client.name
     if as_json:
-        print_json(state.to_json())
+        print_json(report)
     else:
-        print_state_table(state, name)
+        print_status_table(report, name)
 
 
 def register(cli: click.Group) -> None:

@@ -1,4 +1,8 @@
-"""`unlocker download`: fetch one file resumably, verified against a known sha256."""
+"""`unlocker download`: fetch one file resumably, verified against a known sha256.
+
+The downloader (and with it requests) is imported when the command runs, not when the
+commands are listed.
+"""
 
 from __future__ import annotations
 
@@ -8,32 +12,39 @@ import click
 
 from unlocker import paths
 from unlocker.cli.common import info, json_option, no_progress_option, print_json, progress_enabled
-from unlocker.cli.progress import byte_bar
-from unlocker.download import Artifact, fetch
 from unlocker.errors import UsageError
+from unlocker.i18n import _
 
 
-@click.command("download")
+@click.command(
+    "download",
+    help=_(
+        "Download URL (and mirrors) resumably; keep it only if its sha256 matches.\n"
+        "\n"
+        "Interrupted downloads resume where they stopped when the same command runs again."
+    ),
+    short_help=_("Download URL (and mirrors) resumably; keep it only if its sha256 matches."),
+)
 @click.argument("url")
 @click.option(
-    "--sha256", "sha256", required=True, help="The file's sha256, from the ROM project or the index."
+    "--sha256", "sha256", required=True, help=_("The file's sha256, from the ROM project or the index.")
 )
-@click.option("--mirror", "mirrors", multiple=True, help="Another address of the same file (repeatable).")
-@click.option("--size", type=int, help="Expected size in bytes, when known.")
+@click.option("--mirror", "mirrors", multiple=True, help=_("Another address of the same file (repeatable)."))
+@click.option("--size", type=int, help=_("Expected size in bytes, when known."))
 @click.option(
     "--from",
     "local_files",
     multiple=True,
     type=click.Path(dir_okay=False, path_type=Path),
-    help="A copy you already have (USB stick, local mirror): used if its checksum matches.",
+    help=_("A copy you already have (USB stick, local mirror): used if its checksum matches."),
 )
 @click.option(
     "-o",
     "--output-dir",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Where to store it (default: the download cache).",
+    help=_("Where to store it (default: the download cache)."),
 )
-@click.option("--name", help="File name to store it under (default: from the URL).")
+@click.option("--name", help=_("File name to store it under (default: from the URL)."))
 @no_progress_option
 @json_option
 def download(
@@ -47,13 +58,15 @@ def download(
     no_progress: bool,
     as_json: bool,
 ) -> None:
-    """Download URL (and mirrors) resumably; keep it only if its sha256 matches.
+    """Download URL (and mirrors) resumably; keep it only if its sha256 matches."""
+    from unlocker.cli.progress import byte_bar
+    from unlocker.download import Artifact, fetch
 
-    Interrupted downloads resume where they stopped when the same command runs again.
-    """
     filename = name or url.rstrip("/").rsplit("/", 1)[-1].split("?", 1)[0]
     if not filename:
-        raise UsageError(f"cannot tell a file name from '{url}'; pass --name")
+        raise UsageError(
+            _("cannot tell a file name from '{url}'; pass {option}").format(url=url, option="--name")
+        )
     target_dir = output_dir or paths.cache_dir() / "downloads"
     artifact = Artifact(filename, sha256, (url, *mirrors), size)
     bar = None
@@ -76,7 +89,7 @@ def download(
     if as_json:
         print_json({"path": str(path), "sha256": sha256.lower(), "size": path.stat().st_size})
     else:
-        info(f"verified {path.name} (sha256 {sha256.lower()[:16]}...)")
+        info(_("verified {file} (sha256 {sha256}...)").format(file=path.name, sha256=sha256.lower()[:16]))
         click.echo(str(path))
 
 

@@ -6,60 +6,81 @@ from pathlib import Path
 
 import click
 
-from unlocker import paths
+from unlocker import commands, paths
 from unlocker.cli.common import info
-from unlocker.emulator.model import DEFAULT_PROFILE, PROFILES, VirtualPhone, parse_fault
-from unlocker.emulator.tcp_server import EmulatorServer
+from unlocker.emulator import DEFAULT_PROFILE, PROFILES, EmulatorServer, VirtualPhone, parse_fault
 from unlocker.errors import UsageError
+from unlocker.i18n import _
 
 
-@click.command("emulate")
+@click.command(
+    "emulate",
+    help=_(
+        "Run a virtual phone that speaks fastboot over TCP, to practise safely.\n"
+        "\n"
+        "\b\n"
+        "In another terminal:\n"
+        "  {status_command}\n"
+        "  {fastboot_command}\n"
+        "Partitions are plain files under STATE_DIR/partitions/. Stop with Ctrl+C."
+    ).format(
+        status_command=f"{commands.STATUS} -s tcp:127.0.0.1:5554",
+        fastboot_command="fastboot -s tcp:127.0.0.1:5554 getvar product",
+    ),
+    short_help=_("Run a virtual phone that speaks fastboot over TCP."),
+)
 @click.option(
     "--profile",
     type=click.Choice(sorted(PROFILES)),
     default=DEFAULT_PROFILE,
     show_default=True,
-    help="Which kind of phone to be.",
+    help=_("Which kind of phone to be."),
 )
-@click.option("--port", type=int, default=5554, show_default=True, help="TCP port (0 picks a free one).")
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=int, default=5554, show_default=True, help=_("TCP port (0 picks a free one)."))
+@click.option("--host", default="127.0.0.1", show_default=True, help=_("Address to listen on."))
 @click.option(
     "--state-dir",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Where the phone keeps its state and partitions/NAME.img files. "
-    "Default: the user state dir, one folder per profile.",
+    help=_(
+        "Where the phone keeps its state and partitions/NAME.img files. "
+        "Default: the user state dir, one folder per profile."
+    ),
 )
 @click.option(
-    "--max-download-size", type=str, help="Bytes (decimal or 0x hex) the phone accepts per download."
+    "--max-download-size", type=str, help=_("Bytes (decimal or 0x hex) the phone accepts per download.")
 )
 @click.option(
-    "--locked/--unlocked", default=None, help="Start locked or unlocked (default: as saved; new: locked)."
+    "--locked/--unlocked",
+    default=None,
+    help=_("Start locked or unlocked (default: as saved; new: locked)."),
 )
 @click.option(
     "--unlock-pubkey",
     type=click.Path(dir_okay=False, exists=True, path_type=Path),
-    help="PEM public key the phone checks unlock signatures against (default: the test key).",
+    help=_("PEM public key the phone checks unlock signatures against (default: the test key)."),
 )
 @click.option(
     "--oem-unlocking/--no-oem-unlocking",
     default=None,
-    help="Whether 'OEM unlocking' is switched on in Developer options (default: on).",
+    help=_("Whether 'OEM unlocking' is switched on in Developer options (default: on)."),
 )
-@click.option("--serial", help="Serial number to report (default: random, kept in the state dir).")
+@click.option("--serial", help=_("Serial number to report (default: random, kept in the state dir)."))
 @click.option(
     "--var",
     "variables",
     multiple=True,
     metavar="NAME=VALUE",
-    help="Override a getvar answer, e.g. battery-voltage=3400 (repeatable).",
+    help=_("Override a getvar answer, e.g. battery-voltage=3400 (repeatable)."),
 )
 @click.option(
     "--fault",
     "faults",
     multiple=True,
     metavar="SPEC",
-    help="Inject a fault: disconnect@BYTES, or stall|garbage|fail|disconnect|info-flood:COMMAND[#N] "
-    "(repeatable).",
+    help=_(
+        "Inject a fault: disconnect@BYTES, or stall|garbage|fail|disconnect|info-flood:COMMAND[#N] "
+        "(repeatable)."
+    ),
 )
 def emulate(
     profile: str,
@@ -74,26 +95,21 @@ def emulate(
     variables: tuple[str, ...],
     faults: tuple[str, ...],
 ) -> None:
-    """Run a virtual phone that speaks fastboot over TCP, to practise safely.
-
-    \b
-    In another terminal:
-      unlocker status -s tcp:127.0.0.1:5554
-      fastboot -s tcp:127.0.0.1:5554 getvar product
-    Partitions are plain files under STATE_DIR/partitions/. Stop with Ctrl+C.
-    """
+    """Run a virtual phone that speaks fastboot over TCP (--help text: ``help=`` above)."""
     directory = state_dir or (paths.state_dir() / "virtual-phone" / profile)
     mds = None
     if max_download_size:
         try:
             mds = int(max_download_size, 0)
-        except ValueError:
-            raise UsageError(f"--max-download-size '{max_download_size}' is not a number") from None
+        except ValueError as e:
+            raise UsageError(
+                _("--max-download-size '{value}' is not a number").format(value=max_download_size)
+            ) from e
     overrides = {}
     for item in variables:
         name, sep, value = item.partition("=")
         if not sep:
-            raise UsageError(f"--var '{item}': expected NAME=VALUE")
+            raise UsageError(_("--var '{item}': expected NAME=VALUE").format(item=item))
         overrides[name] = value
     phone = VirtualPhone(
         directory,
@@ -110,21 +126,28 @@ def emulate(
         server = EmulatorServer(phone, host, port)
     except OSError as e:
         raise UsageError(
-            f"cannot listen on {host}:{port}: {e.strerror or e}",
-            hint="Pick another --port, or stop the program using it.",
-        ) from None
-    state = "unlocked" if phone.unlocked else "locked"
+            _("cannot listen on {host}:{port}: {reason}").format(
+                host=host, port=port, reason=e.strerror or e
+            ),
+            hint=_("Pick another --port, or stop the program using it."),
+        ) from e
+    state = _("unlocked") if phone.unlocked else _("locked")
     info(
-        f"virtual phone '{phone.profile.product}' ({profile}, {state}, serial {phone.serial}) "
-        f"listening on tcp:{host}:{server.port}"
+        _("virtual phone '{product}' ({profile}, {state}, serial {serial}) listening on {address}").format(
+            product=phone.profile.product,
+            profile=profile,
+            state=state,
+            serial=phone.serial,
+            address=f"tcp:{host}:{server.port}",
+        )
     )
-    info(f"state and partitions: {directory}")
+    info(_("state and partitions: {directory}").format(directory=directory))
     # A machine-readable line on stdout so scripts and tests can find a port picked with --port 0.
-    click.echo(f"listening tcp:{host}:{server.port}", nl=True)
+    click.echo(f"listening tcp:{host}:{server.port}", nl=True)  # i18n: not user-facing (machine line)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
-        info("virtual phone stopped.")
+        info(_("virtual phone stopped."))
     finally:
         server.close()
 

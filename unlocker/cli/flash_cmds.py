@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from unlocker import commands
 from unlocker.cli.common import (
     confirm,
     device_option,
@@ -18,14 +19,12 @@ from unlocker.cli.common import (
     progress_enabled,
     yes_option,
 )
-from unlocker.cli.progress import BarReporter
+from unlocker.device.connect import connect_fastboot
+from unlocker.device.facts import Variables, read_unlocked
 from unlocker.errors import PreflightError
-from unlocker.fastboot.variables import parse_bool
-from unlocker.flashing.engine import flash as run_flash
-from unlocker.flashing.engine import prepare
 from unlocker.flashing.image import inspect_image
 from unlocker.flashing.plan import SLOT_CHOICES
-from unlocker.transport.select import open_client
+from unlocker.i18n import _
 
 REBOOT_WAIT = 90.0  # seconds a phone may take to come back in fastbootd
 
@@ -34,10 +33,20 @@ def _mib(n: float) -> str:
     return f"{n / (1024 * 1024):.1f} MiB"
 
 
-@click.command("flash")
+@click.command(
+    "flash",
+    help=_(
+        "Write IMAGE (raw or Android sparse) into PARTITION.\n\n"
+        "Images larger than the phone's download limit are cut into sparse pieces. Slot suffixes "
+        "are added on A/B phones; logical partitions are flashed from fastbootd."
+    ),
+    short_help=_("Write IMAGE (raw or Android sparse) into PARTITION."),
+)
 @click.argument("partition")
 @click.argument("image", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--slot", type=click.Choice(SLOT_CHOICES), help="A/B slot to write (default: the current one).")
+@click.option(
+    "--slot", type=click.Choice(SLOT_CHOICES), help=_("A/B slot to write (default: the current one).")
+)
 @device_option
 @yes_option
 @dry_run_option
@@ -53,55 +62,44 @@ def flash(
     no_progress: bool,
     as_json: bool,
 ) -> None:
-    """Write IMAGE (raw or Android sparse) into PARTITION.
+    from unlocker.cli.progress import BarReporter
+    from unlocker.device.facts import read_facts
+    from unlocker.flashing.engine import execute
+    from unlocker.flashing.plan import plan_flash
 
-    Images larger than the phone's download limit are cut into sparse pieces. Slot suffixes
-    are added on A/B phones; logical partitions are flashed from fastbootd.
-    """
     img = inspect_image(image)
     with open_phone(serial) as client:
-        plan = prepare(client, partition, img, slot)
+        plan = plan_flash(read_facts(client, partitions=[partition]), partition, img, slot=slot)
         if dry_run:
             if as_json:
-                print_json(
-                    {
-                        "phone": client.name,
-                        "targets": plan.targets,
-                        "split": plan.split,
-                        "limit": plan.limit,
-                        "needs_fastbootd": plan.needs_fastbootd,
-                        "steps": plan.describe(),
-                        "dry_run": True,
-                    }
-                )
+                print_json({**plan.to_json(), "dry_run": True})
             else:
-                click.echo(f"Plan for {client.name} (nothing will be changed):")
+                click.echo(_("Plan for {phone} (nothing will be changed):").format(phone=client.name))
                 for line in plan.describe():
                     click.echo(f"  - {line}")
             return
         for warning in plan.warnings:
-            info(f"warning: {warning}")
-        confirm(f"Write {image.name} to {', '.join(plan.targets)} on {client.name}?", yes=yes)
+            info(_("warning: {warning}").format(warning=warning))
+        confirm(
+            _("Write {file} to {partitions} on {phone}?").format(
+                file=image.name, partitions=", ".join(plan.targets), phone=client.name
+            ),
+            yes=yes,
+        )
         name = client.name
         reporter = BarReporter(progress_enabled(no_progress))
         try:
-            result = run_flash(
+            result = execute(
                 client,
-                partition,
-                img,
-                slot=slot,
+                plan,
                 confirm=lambda q: confirm(q, yes=yes),
-                reconnect=lambda: open_client(name, wait=REBOOT_WAIT),
+                reconnect=lambda: connect_fastboot(name, wait=REBOOT_WAIT),
                 reporter=reporter,
             )
         finally:
             reporter.close()
         if result.client is not None and result.client is not client:
             result.client.close()
-    summary = (
-        f"wrote {image.name} ({_mib(img.expanded_size)}) to {', '.join(result.written)} on {name} "
-        f"in {result.pieces} piece(s), {result.seconds:.1f} s ({_mib(result.rate)}/s)"
-    )
     if as_json:
         print_json(
             {
@@ -113,61 +111,80 @@ def flash(
             }
         )
     else:
-        click.echo(summary)
+        click.echo(
+            _(
+                "wrote {file} ({size}) to {partitions} on {phone} in {pieces} piece(s), {seconds} s ({rate}/s)"
+            ).format(
+                file=image.name,
+                size=_mib(img.expanded_size),
+                partitions=", ".join(result.written),
+                phone=name,
+                pieces=result.pieces,
+                seconds=f"{result.seconds:.1f}",
+                rate=_mib(result.rate),
+            )
+        )
 
 
-@click.command("erase")
+@click.command("erase", help=_("Erase PARTITION (its data is gone for good)."))
 @click.argument("partition")
 @device_option
 @yes_option
 @dry_run_option
 def erase(partition: str, serial: str | None, yes: bool, dry_run: bool) -> None:
-    """Erase PARTITION (its data is gone for good)."""
     with open_phone(serial) as client:
-        if parse_bool(client.try_getvar("unlocked")) is False:
+        if read_unlocked(Variables(client)) is False:
             raise PreflightError(
-                f"{client.name}: the bootloader is locked, so {partition} cannot be erased",
-                hint="Unlock it first: `unlocker unlock`.",
+                _("{phone}: the bootloader is locked, so {partition} cannot be erased").format(
+                    phone=client.name, partition=partition
+                ),
+                hint=_("Unlock it first: {command}.").format(command=commands.show(commands.UNLOCK)),
             )
         if dry_run:
-            click.echo(f"Plan for {client.name}: erase {partition} (nothing will be changed)")
+            click.echo(
+                _("Plan for {phone}: erase {partition} (nothing will be changed)").format(
+                    phone=client.name, partition=partition
+                )
+            )
             return
-        confirm(f"Erase {partition} on {client.name}? Its data will be lost.", yes=yes)
+        confirm(
+            _("Erase {partition} on {phone}? Its data will be lost.").format(
+                partition=partition, phone=client.name
+            ),
+            yes=yes,
+        )
         client.erase(partition)
-        click.echo(f"erased {partition} on {client.name}")
+        click.echo(_("erased {partition} on {phone}").format(partition=partition, phone=client.name))
 
 
-@click.command("reboot")
+@click.command("reboot", help=_("Reboot the phone (to the system, or to bootloader, recovery or fastbootd)."))
 @click.argument("target", required=False, type=click.Choice(["system", "bootloader", "recovery", "fastboot"]))
 @device_option
 def reboot(target: str | None, serial: str | None) -> None:
-    """Reboot the phone (to the system, or to bootloader, recovery or fastbootd)."""
     with open_phone(serial) as client:
         client.reboot(target)
-        click.echo(f"{client.name}: rebooting to {target or 'system'}")
+        click.echo(_("{phone}: rebooting to {target}").format(phone=client.name, target=target or "system"))
 
 
-@click.command("set-active")
+@click.command("set-active", help=_("Make SLOT the one the phone boots next (A/B phones)."))
 @click.argument("slot", type=click.Choice(["a", "b"]))
 @device_option
 @yes_option
 def set_active(slot: str, serial: str | None, yes: bool) -> None:
-    """Make SLOT the one the phone boots next (A/B phones)."""
     with open_phone(serial) as client:
-        confirm(f"Boot {client.name} from slot {slot} next time?", yes=yes)
+        confirm(_("Boot {phone} from slot {slot} next time?").format(phone=client.name, slot=slot), yes=yes)
         client.set_active(slot)
-        click.echo(f"{client.name}: slot {slot} is now active")
+        click.echo(_("{phone}: slot {slot} is now active").format(phone=client.name, slot=slot))
 
 
-@click.command("boot")
+@click.command("boot", help=_("Boot IMAGE once without flashing it (e.g. a recovery)."))
 @click.argument("image", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @device_option
 def boot(image: Path, serial: str | None) -> None:
-    """Boot IMAGE once without flashing it (e.g. a recovery)."""
     with open_phone(serial) as client, open(image, "rb") as f:
         client.download(f)
         client.boot()
-        click.echo(f"{client.name}: booting {image.name}")
+        click.echo(_("{phone}: booting {file}").format(phone=client.name, file=image.name))
 
 
 def register(cli: click.Group) -> None:

@@ -9,6 +9,7 @@ import click
 
 from unlocker.cli.common import info, json_option, print_json
 from unlocker.errors import ImageError
+from unlocker.i18n import _
 from unlocker.sparse import apply_sparse, iter_chunks, read_header
 from unlocker.sparse.extents import layout_of_raw
 from unlocker.sparse.format import CHUNK_NAMES, is_sparse
@@ -17,24 +18,36 @@ from unlocker.sparse.writer import write_sparse
 _IMAGE = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 
-@click.group("sparse")
+@click.group(
+    "sparse",
+    help=_("Inspect and convert Android sparse images."),
+    short_help=_("Inspect and convert Android sparse images."),
+)
 def sparse() -> None:
     """Inspect and convert Android sparse images."""
 
 
-@sparse.command("info")
+@sparse.command(
+    "info",
+    help=_("Show the header and chunks of a sparse image (validates it completely)."),
+    short_help=_("Show the header and chunks of a sparse image."),
+)
 @click.argument("image", type=_IMAGE)
 @json_option
 def sparse_info(image: Path, as_json: bool) -> None:
     """Show the header and chunks of a sparse image (validates it completely)."""
     with open(image, "rb") as f:
         if not is_sparse(f.read(4)):
-            raise ImageError(f"{image.name} is not an Android sparse image (it is raw, or something else)")
+            raise ImageError(
+                _("{file} is not an Android sparse image (it is raw, or something else)").format(
+                    file=image.name
+                )
+            )
         f.seek(0)
         header = read_header(f)
         counts: dict[str, int] = {}
         blocks: dict[str, int] = {}
-        for chunk, _ in iter_chunks(f, header, payloads=False):
+        for chunk, _unused in iter_chunks(f, header, payloads=False):
             counts[chunk.name] = counts.get(chunk.name, 0) + 1
             blocks[chunk.name] = blocks.get(chunk.name, 0) + chunk.blocks
     data = {
@@ -52,15 +65,32 @@ def sparse_info(image: Path, as_json: bool) -> None:
         print_json(data)
         return
     click.echo(
-        f"{image.name}: sparse {data['version']}, {header.total_chunks} chunks, "
-        f"{header.total_blks} blocks of {header.blk_sz} bytes = {header.expanded_size} bytes expanded"
+        _(
+            "{file}: sparse {version}, {chunks} chunks, "
+            "{blocks} blocks of {block_size} bytes = {expanded} bytes expanded"
+        ).format(
+            file=image.name,
+            version=data["version"],
+            chunks=header.total_chunks,
+            blocks=header.total_blks,
+            block_size=header.blk_sz,
+            expanded=header.expanded_size,
+        )
     )
     for name in CHUNK_NAMES.values():
         if name in counts:
-            click.echo(f"  {name:<9} {counts[name]:>7} chunks {blocks[name]:>10} blocks")
+            click.echo(
+                _("  {kind} {chunks} chunks {blocks} blocks").format(
+                    kind=f"{name:<9}", chunks=f"{counts[name]:>7}", blocks=f"{blocks[name]:>10}"
+                )
+            )
 
 
-@sparse.command("expand")
+@sparse.command(
+    "expand",
+    help=_("Write the raw image a sparse IMAGE describes (like simg2img)."),
+    short_help=_("Write the raw image a sparse IMAGE describes (like simg2img)."),
+)
 @click.argument("image", type=_IMAGE)
 @click.argument("output", type=click.Path(dir_okay=False, path_type=Path))
 def sparse_expand(image: Path, output: Path) -> None:
@@ -72,17 +102,21 @@ def sparse_expand(image: Path, output: Path) -> None:
         os.replace(tmp, output)
     finally:
         tmp.unlink(missing_ok=True)
-    info(f"expanded {image.name} to {output} ({size} bytes)")
+    info(_("expanded {file} to {output} ({size} bytes)").format(file=image.name, output=output, size=size))
 
 
-@sparse.command("convert")
+@sparse.command(
+    "convert",
+    help=_("Write a sparse version of a raw IMAGE (like img2simg)."),
+    short_help=_("Write a sparse version of a raw IMAGE (like img2simg)."),
+)
 @click.argument("image", type=_IMAGE)
 @click.argument("output", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--block-size", default=4096, show_default=True, help="Block size in bytes (multiple of 4).")
+@click.option("--block-size", default=4096, show_default=True, help=_("Block size in bytes (multiple of 4)."))
 def sparse_convert(image: Path, output: Path, block_size: int) -> None:
     """Write a sparse version of a raw IMAGE (like img2simg)."""
     if block_size <= 0 or block_size % 4:
-        raise click.BadParameter("must be a positive multiple of 4", param_hint="--block-size")
+        raise click.BadParameter(_("must be a positive multiple of 4"), param_hint="--block-size")
     tmp = output.with_name(output.name + ".part")
     try:
         with open(image, "rb") as src, open(tmp, "wb") as dst:
@@ -91,7 +125,11 @@ def sparse_convert(image: Path, output: Path, block_size: int) -> None:
         os.replace(tmp, output)
     finally:
         tmp.unlink(missing_ok=True)
-    info(f"converted {image.name} to {output} ({size} bytes sparse)")
+    info(
+        _("converted {file} to {output} ({size} bytes sparse)").format(
+            file=image.name, output=output, size=size
+        )
+    )
 
 
 def register(cli: click.Group) -> None:

@@ -9,48 +9,70 @@ import click
 
 from unlocker.cli.common import device_option, info, json_option, print_json
 from unlocker.errors import EXIT_FAILED
-from unlocker.support.doctor import FAIL, WARN, run_checks
+from unlocker.i18n import N_, _
+from unlocker.support.doctor import FAIL, OK, WARN, run_checks
 from unlocker.support.report import build_report
 
-_MARK = {"ok": "ok  ", WARN: "WARN", FAIL: "FAIL"}
+# Status marks in the human listing, translated where shown; padded to the widest so details align.
+_MARK = {OK: N_("ok"), WARN: N_("WARN"), FAIL: N_("FAIL")}
 
 
-@click.command("doctor")
+@click.command(
+    "doctor",
+    help=_("Check this computer's setup (libusb, udev rules, permissions, phones on USB)."),
+    short_help=_("Check this computer's setup (libusb, udev rules, permissions, phones on USB)."),
+)
 @json_option
 def doctor(as_json: bool) -> None:
-    """Check this computer's setup (libusb, udev rules, permissions, phones on USB)."""
+    """Run every check in unlocker.support.doctor; exit 1 when one of them fails."""
     checks = run_checks()
     if as_json:
         print_json([c.to_json() for c in checks])
     else:
+        marks = {status: _(mark) for status, mark in _MARK.items()}
+        width = max(len(mark) for mark in marks.values())
+        indent = " " * (width + 3)  # under the detail, past "[MARK] "
         for c in checks:
-            click.echo(f"[{_MARK[c.status]}] {c.name}: {c.detail}")
-            if c.fix and c.status != "ok":
-                click.echo(f"       fix: {c.fix}")
+            click.echo(
+                _("[{mark}] {check}: {detail}").format(
+                    mark=marks[c.status].ljust(width), check=c.title, detail=c.detail
+                )
+            )
+            if c.fix and c.status != OK:
+                click.echo(indent + _("fix: {fix}").format(fix=c.fix))
     if any(c.status == FAIL for c in checks):
         raise SystemExit(EXIT_FAILED)
 
 
-@click.command("report")
+@click.command(
+    "report",
+    help=_(
+        "A support report to share with a volunteer: serials, tokens and account ids are redacted.\n"
+        "\n"
+        "The report is JSON; --json is accepted for symmetry with other commands."
+    ),
+    short_help=_("A support report to share with a volunteer: serials, tokens and account ids are redacted."),
+)
 @device_option
-@click.option("--no-phone", is_flag=True, help="Leave the phone out (environment only).")
+@click.option("--no-phone", is_flag=True, help=_("Leave the phone out (environment only)."))
 @click.option(
     "-o",
     "--output",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Write the report to this file instead of printing it.",
+    help=_("Write the report to this file instead of printing it."),
 )
 @json_option
 def report(serial: str | None, no_phone: bool, output: Path | None, as_json: bool) -> None:
-    """A support report to share with a volunteer: serials, tokens and account ids are redacted.
-
-    The report is JSON; --json is accepted for symmetry with other commands.
-    """
+    """Collect, redact and print (or write) the support report; it is JSON either way."""
     data = build_report(serial, include_phone=not no_phone)
     text = json.dumps(data, indent=2)
     if output:
         output.write_text(text + "\n")
-        info(f"support report written to {output} (serials, tokens and account ids redacted)")
+        info(
+            _("support report written to {path} (serials, tokens and account ids redacted)").format(
+                path=output
+            )
+        )
     else:
         click.echo(text)
 

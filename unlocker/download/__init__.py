@@ -5,6 +5,7 @@ Resumable (HTTP Range), verified against a sha256 that comes from the index or t
 the user already has (USB stick, local mirror) when its checksum matches.
 """
 
-from unlocker.download.fetch import Artifact, DownloadError, fetch
+from unlocker.download.fetch import Artifact, fetch
+from unlocker.errors import DownloadError
 
 __all__ = ["Artifact", "DownloadError", "fetch"]

@@ -12,10 +12,12 @@ from pathlib import Path
 
 import requests
 
-from unlocker import __version__
+from unlocker import commands
 from unlocker.errors import DownloadError
+from unlocker.http import failure_reason
+from unlocker.http import session as http_session
+from unlocker.i18n import _
 
-USER_AGENT = f"unlocker/{__version__} (+https://github.com/unlocker)"
 CHUNK = 1024 * 1024
 CONNECT_TIMEOUT = 15.0
 READ_TIMEOUT = 60.0  # per read: a stalled mirror is abandoned, what arrived is kept
@@ -57,8 +59,10 @@ def fetch(
     expected = artifact.sha256.lower()
     if len(expected) != 64 or any(c not in "0123456789abcdef" for c in expected):
         raise DownloadError(
-            f"{artifact.name}: the index gives no valid sha256, so it cannot be verified",
-            hint="Refresh the index (`unlocker index update`) or report the entry.",
+            _("{file}: the index gives no valid sha256, so it cannot be verified").format(file=artifact.name),
+            hint=_("Refresh the index ({command}) or report the entry.").format(
+                command=commands.show(commands.INDEX_UPDATE)
+            ),
         )
     dest_dir.mkdir(parents=True, exist_ok=True)
     final = dest_dir / artifact.name
@@ -72,12 +76,11 @@ def fetch(
             return final
     if not artifact.urls:
         raise DownloadError(
-            f"{artifact.name}: no download address known and no matching local file",
-            hint="Pass a copy you already have with --from FILE.",
+            _("{file}: no download address known and no matching local file").format(file=artifact.name),
+            hint=_("Pass a copy you already have with {option}.").format(option="--from FILE"),
         )
     own = session is None
-    http = session or requests.Session()
-    http.headers.setdefault("User-Agent", USER_AGENT)
+    http = session if session is not None else http_session(timeout=(CONNECT_TIMEOUT, read_timeout))
     failures: list[str] = []
     part = final.with_suffix(final.suffix + ".part")
     try:
@@ -90,9 +93,10 @@ def fetch(
             digest = sha256_of(part)
             if digest != expected:
                 part.unlink(missing_ok=True)  # a wrong file must not be resumed from
-                failures.append(
-                    f"{_host(url)}: checksum mismatch (got {digest[:12]}..., want {expected[:12]}...)"
+                mismatch = _("checksum mismatch (got {got}..., want {want}...)").format(
+                    got=digest[:12], want=expected[:12]
                 )
+                failures.append(f"{_host(url)}: {mismatch}")
                 continue
             os.replace(part, final)
             return final
@@ -100,14 +104,20 @@ def fetch(
         if own:
             http.close()
     raise DownloadError(
-        f"{artifact.name}: every source failed: " + "; ".join(failures),
-        hint="Run the same command again to resume, try another network, or get the file by other means "
-        "and pass it with --from FILE.",
+        _("{file}: every source failed: {failures}").format(file=artifact.name, failures="; ".join(failures)),
+        hint=_(
+            "Run the same command again to resume, try another network, or get the file by other means "
+            "and pass it with {option}."
+        ).format(option="--from FILE"),
     )
 
 
 class _SourceFailed(Exception):
-    pass
+    """This address cannot deliver the file now; the message (for people) says why."""
+
+
+class _Incomplete(Exception):
+    """The server closed the connection before the whole file arrived (worth resuming)."""
 
 
 def _download_one(
@@ -119,7 +129,7 @@ def _download_one(
     read_timeout: float,
 ) -> None:
     """Fill ``part`` from ``url``, resuming after drops; raise _SourceFailed when this source is hopeless."""
-    last_error = "no attempt"
+    last_error = _("no attempt")
     for attempt in range(ATTEMPTS_PER_URL):
         have = part.stat().st_size if part.exists() else 0
         if artifact.size is not None and have == artifact.size:
@@ -133,7 +143,7 @@ def _download_one(
                 if r.status_code == 416 and have:
                     return  # we already hold every byte the server has; the checksum decides
                 if r.status_code >= 400:
-                    raise _SourceFailed(f"HTTP {r.status_code}")
+                    raise _SourceFailed(_("HTTP {status}").format(status=r.status_code))
                 resumed = r.status_code == 206
                 if have and not resumed:
                     have = 0  # the server ignored Range: start over rather than corrupt the file
@@ -145,14 +155,19 @@ def _download_one(
                         if progress:
                             progress(have, total)
                 if total is not None and have < total:
-                    raise requests.ConnectionError(f"connection closed after {have} of {total} bytes")
+                    raise _Incomplete(
+                        _("connection closed after {have} of {total} bytes").format(have=have, total=total)
+                    )
                 return
         except _SourceFailed:
             raise
+        except _Incomplete as e:
+            last_error = str(e)
         except requests.RequestException as e:
-            last_error = _describe(e)
-            time.sleep(min(2**attempt, 5) * 0.1)
-    raise _SourceFailed(f"{last_error} (kept {part.stat().st_size if part.exists() else 0} bytes to resume)")
+            last_error = failure_reason(e)
+        time.sleep(min(2**attempt, 5) * 0.1)
+    kept = part.stat().st_size if part.exists() else 0
+    raise _SourceFailed(_("{problem} (kept {count} bytes to resume)").format(problem=last_error, count=kept))
 
 
 def _total_size(r: requests.Response, have: int, known: int | None) -> int | None:
@@ -162,16 +177,6 @@ def _total_size(r: requests.Response, have: int, known: int | None) -> int | Non
     if length and length.isdigit():
         return int(length) + (have if r.status_code == 206 else 0)
     return None
-
-
-def _describe(e: requests.RequestException) -> str:
-    if isinstance(e, requests.Timeout):
-        return "timed out"
-    if isinstance(e, requests.exceptions.SSLError):
-        return "TLS certificate could not be verified"
-    if isinstance(e, requests.ConnectionError):
-        return "connection failed or dropped"
-    return e.__class__.__name__
 
 
 def _host(url: str) -> str:

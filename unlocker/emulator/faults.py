@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from unlocker.errors import UsageError
+from unlocker.i18n import _
 
 KINDS = ("disconnect", "stall", "garbage", "fail", "info-flood")
 
@@ -47,18 +48,22 @@ def parse_fault(spec: str) -> Fault:
     if text.startswith("disconnect@"):
         count = text.partition("@")[2]
         if not count.isdigit():
-            raise UsageError(f"fault '{spec}': disconnect@BYTES needs a byte count")
+            raise UsageError(_("fault '{spec}': disconnect@BYTES needs a byte count").format(spec=spec))
         return Fault("disconnect", after_bytes=int(count))
     kind, sep, rest = text.partition(":")
     if kind not in KINDS or not sep or not rest:
-        raise UsageError(f"fault '{spec}': expected KIND:COMMAND[#N] with KIND one of {', '.join(KINDS)}")
-    message = "injected failure"
+        raise UsageError(
+            _("fault '{spec}': expected KIND:COMMAND[#N] with KIND one of {kinds}").format(
+                spec=spec, kinds=", ".join(KINDS)
+            )
+        )
+    message = "injected failure"  # a bootloader reply sent over the wire: never translated
     if kind == "fail" and "=" in rest:
-        rest, _, message = rest.partition("=")
+        rest, _sep, message = rest.partition("=")
     nth = 1
     if "#" in rest:
-        rest, _, n = rest.rpartition("#")
+        rest, _sep, n = rest.rpartition("#")
         if not n.isdigit() or int(n) < 1:
-            raise UsageError(f"fault '{spec}': #N must be a positive number")
+            raise UsageError(_("fault '{spec}': #N must be a positive number").format(spec=spec))
         nth = int(n)
     return Fault(kind, command_prefix=rest, nth=nth, message=message)

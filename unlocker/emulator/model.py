@@ -1,9 +1,19 @@
-"""The public face of the emulator model: import VirtualPhone, Session and faults from here."""
+"""Compatibility: the emulator's public names now live in :mod:`unlocker.emulator` itself.
 
-from unlocker.emulator.faults import Disconnect, Fault, parse_fault
-from unlocker.emulator.phone import VirtualPhone
-from unlocker.emulator.profiles import DEFAULT_PROFILE, PROFILES, Profile
-from unlocker.emulator.session import Session
+``from unlocker.emulator import VirtualPhone`` is the way to import them; this module only
+re-exports them for older imports.
+"""
+
+from unlocker.emulator import (
+    DEFAULT_PROFILE,
+    PROFILES,
+    Disconnect,
+    Fault,
+    Profile,
+    Session,
+    VirtualPhone,
+    parse_fault,
+)
 
 __all__ = [
     "DEFAULT_PROFILE",

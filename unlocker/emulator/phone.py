@@ -3,11 +3,14 @@
 State lives in a directory so it survives restarts and can be inspected:
 ``state.json`` (lock state, slots, logical partition sizes, ...) and
 ``partitions/NAME.img``, one raw file per partition holding exactly what was written.
-Commands are answered by ``unlocker.emulator.session.Session``.
+Commands are answered by ``unlocker.emulator.session.Session``: build one per connection with
+``Session(phone)``. The dependency is one-way (session knows the phone, the phone never knows
+sessions), so this module imports nothing from ``session``.
 """
 
 from __future__ import annotations
 
+import collections
 import json
 import os
 import secrets
@@ -56,6 +59,9 @@ class VirtualPhone:
         self.unlock_ability = self.profile.unlock_ability if unlock_ability is None else unlock_ability
         self._unlock_key = unlock_public_key_pem
         self.download_bytes_seen = 0  # for disconnect@BYTES faults
+        # Every command received, newest last (bounded): lets tests and a practising person see
+        # exactly what a client sent, e.g. that no variable is asked twice.
+        self.commands_received: collections.deque[str] = collections.deque(maxlen=10_000)
         self.state = self._load_state(serial)
         if unlocked is not None:
             self.state["unlocked"] = unlocked
@@ -171,11 +177,6 @@ class VirtualPhone:
             self._save()
             self.token = make_token(self.profile.product, self.serial)
             self.boot_count += 1
-
-    def session(self):  # -> Session (import cycle kept out of module scope)
-        from unlocker.emulator.session import Session
-
-        return Session(self)
 
     def download_path(self) -> Path:
         return self.state_dir / "download.bin"

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, BinaryIO
 from unlocker.emulator import variables
 from unlocker.emulator.faults import Disconnect
 from unlocker.emulator.token import signature_valid, token_chunks
+from unlocker.errors import ImageError
+from unlocker.sparse import apply_sparse, parse_header
 
 if TYPE_CHECKING:
     from unlocker.emulator.phone import VirtualPhone
@@ -25,6 +27,8 @@ _MERGE_PROTECTED = ("userdata", "metadata", "misc")
 
 
 class Session:
+    """One connection to ``phone`` (a TCP connection, or one USB enumeration): ``Session(phone)``."""
+
     def __init__(self, phone: VirtualPhone) -> None:
         self.phone = phone
         self.reboot_target: str | None = None
@@ -45,6 +49,7 @@ class Session:
                 return []
             if self._data_left:
                 return self._receive_data(message)
+            self.phone.commands_received.append(message[:MAX_COMMAND].decode("ascii", errors="replace"))
             return self._command(message)
 
     def close(self) -> None:
@@ -245,9 +250,6 @@ class Session:
         return [b"OKAY"]
 
     def _flash_sparse(self, partition: str, src: BinaryIO, size: int) -> list[bytes]:
-        from unlocker.errors import ImageError
-        from unlocker.sparse import apply_sparse, parse_header
-
         try:
             header = parse_header(src.read(28))
         except ImageError as e:

@@ -14,6 +14,7 @@ import threading
 
 from unlocker.emulator.faults import Disconnect
 from unlocker.emulator.phone import VirtualPhone
+from unlocker.emulator.session import Session
 
 _LENGTH = struct.Struct(">Q")
 # Frames bigger than this cannot come from a fastboot host; a bad client gets disconnected.
@@ -33,7 +34,7 @@ class _Handler(socketserver.BaseRequestHandler):
             sock.sendall(b"FB01")
         except (ConnectionError, OSError):
             return
-        session = self.server.phone.session()
+        session = Session(self.server.phone)
         try:
             while True:
                 (length,) = _LENGTH.unpack(_recv_exact(sock, 8))

@@ -1,7 +1,7 @@
 """A pyusb backend (``usb.backend.IBackend``) whose devices are virtual phones.
 
     backend = FakeUsbBackend([UsbPhone(VirtualPhone(tmp, "xiaomi-qcom"))])
-    transport = find_usb_transport(None, backend=backend)
+    transport = find_usb_transport(None, interface=FASTBOOT_USB, backend=backend)
 
 Everything above the backend is real: pyusb parses the descriptors from the same raw bytes a
 phone returns, unlocker's UsbTransport finds the interface by class/subclass/protocol, claims
@@ -254,8 +254,8 @@ class FakeUsbBackend(usb.backend.IBackend):
         self.out_transfers.append(len(data))
         try:
             phone.write(handle.generation, data.tobytes())
-        except NoDevice:
-            raise usb_error(errno.ENODEV) from None
+        except NoDevice as e:
+            raise usb_error(errno.ENODEV) from e
         return len(data)
 
     def bulk_read(self, handle: _Handle, ep: int, intf: int, buff: array.array, timeout: int) -> int:
@@ -267,8 +267,8 @@ class FakeUsbBackend(usb.backend.IBackend):
         seconds = timeout / 1000 if timeout else 60.0
         try:
             data = phone.read(handle.generation, len(buff), seconds)
-        except NoDevice:
-            raise usb_error(errno.ENODEV) from None
+        except NoDevice as e:
+            raise usb_error(errno.ENODEV) from e
         if data is None:
             raise usb_error(errno.ETIMEDOUT)
         buff[: len(data)] = array.array("B", data)

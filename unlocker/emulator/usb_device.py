@@ -19,10 +19,10 @@ import time
 from typing import TYPE_CHECKING
 
 from unlocker.emulator.faults import Disconnect
+from unlocker.emulator.session import Session
 
 if TYPE_CHECKING:
     from unlocker.emulator.phone import VirtualPhone
-    from unlocker.emulator.session import Session
 
 GOOGLE_VID = 0x18D1
 XIAOMI_VID = 0x2717
@@ -108,7 +108,7 @@ class UsbPhone:
         self._reattach_at: float | None = None
         self._cond = threading.Condition()
         self._queue: collections.deque[bytes] = collections.deque()
-        self._session: Session = phone.session()
+        self._session = Session(phone)
 
     # --- identity -----------------------------------------------------------------------------
 
@@ -175,7 +175,7 @@ class UsbPhone:
         # A re-enumerated device gets the next free address on its bus (1..127).
         self.address = self.address % 127 + 1
         self._queue = collections.deque()
-        self._session = self.phone.session()
+        self._session = Session(self.phone)
         self._reattach_at = None
         self.attached = True
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from unlocker.errors import FastbootFailure, ProtocolError, TransportTimeout, VariableUnknown
+from unlocker.fastboot.failures import hint_for_failure
 from unlocker.fastboot.protocol import (
     LONG_TIMEOUT,
     MAX_DOWNLOAD,
@@ -27,6 +28,7 @@ from unlocker.fastboot.protocol import (
     parse_packet,
 )
 from unlocker.fastboot.variables import parse_getvar_all_line, parse_number
+from unlocker.i18n import _
 from unlocker.transport.base import Transport
 
 ProgressCallback = Callable[[int], None]  # called with the number of bytes just sent
@@ -92,8 +94,8 @@ class FastbootClient:
                 raise self._timeout(command, timeout)
             try:
                 packet = self._read_packet(remaining)
-            except TransportTimeout:
-                raise self._timeout(command, timeout) from None
+            except TransportTimeout as e:
+                raise self._timeout(command, timeout) from e
             if packet.status in (Status.INFO, Status.TEXT):
                 info.append(packet.payload)
                 if self.on_info:
@@ -103,20 +105,28 @@ class FastbootClient:
             if packet.status is Status.FAIL:
                 raise self._failure(command, packet.payload)
             if packet.status is Status.DATA and not expect_data:
-                raise ProtocolError(f"{self.name}: unexpected DATA reply to '{command}'")
+                raise ProtocolError(
+                    _("{phone}: unexpected DATA reply to '{command}'").format(
+                        phone=self.name, command=command
+                    )
+                )
             if packet.status is Status.OKAY and expect_data:
-                raise ProtocolError(f"{self.name}: phone answered OKAY where '{command}' needs DATA")
+                raise ProtocolError(
+                    _("{phone}: phone answered OKAY where '{command}' needs DATA").format(
+                        phone=self.name, command=command
+                    )
+                )
             return packet, info
 
     def _timeout(self, command: str, timeout: float) -> TransportTimeout:
         return TransportTimeout(
-            f"{self.name}: no answer to '{command}' within {timeout:.0f} s",
-            hint="Check that the phone still shows the fastboot screen and the cable is firm, then retry.",
+            _("{phone}: no answer to '{command}' within {seconds} s").format(
+                phone=self.name, command=command, seconds=f"{timeout:.0f}"
+            ),
+            hint=_("Check that the phone still shows the fastboot screen and the cable is firm, then retry."),
         )
 
     def _failure(self, command: str, message: str) -> FastbootFailure:
-        from unlocker.device.failures import hint_for_failure
-
         return FastbootFailure(command, message, hint=hint_for_failure(message), device=self.name)
 
     def command(self, command: str, *, timeout: float | None = None) -> Response:
@@ -133,7 +143,7 @@ class FastbootClient:
             return self.command(f"getvar:{name}").value.strip()
         except FastbootFailure as e:
             if any(m in e.device_message.lower() for m in _UNKNOWN_VARIABLE_MARKERS):
-                raise VariableUnknown(e.command, e.device_message, device=self.name) from None
+                raise VariableUnknown(e.command, e.device_message, device=self.name) from e
             raise
 
     def try_getvar(self, name: str) -> str | None:
@@ -173,13 +183,19 @@ class FastbootClient:
         if size is None:
             size = _remaining_size(source)
         if size > MAX_DOWNLOAD:
-            raise ProtocolError(f"{self.name}: a single download is limited to 4 GiB; got {size} bytes")
+            raise ProtocolError(
+                _("{phone}: a single download is limited to 4 GiB; got {size} bytes").format(
+                    phone=self.name, size=size
+                )
+            )
         command = f"download:{size:08x}"
         self._send_command(command)
-        packet, _ = self._await(command, self.response_timeout, expect_data=True)
+        packet, _info = self._await(command, self.response_timeout, expect_data=True)
         if packet.data_size != size:
             raise ProtocolError(
-                f"{self.name}: asked to send {size} bytes, phone is ready for {packet.data_size}"
+                _("{phone}: asked to send {size} bytes, phone is ready for {ready}").format(
+                    phone=self.name, size=size, ready=packet.data_size
+                )
             )
         self._stream(source, size, progress)
         packet, info = self._await(command, self.long_timeout)
@@ -201,8 +217,10 @@ class FastbootClient:
                 got = len(data)
             if not got:
                 raise ProtocolError(
-                    f"{self.name}: the image ended {left} bytes early while sending",
-                    hint="The file changed or is truncated; check it and retry.",
+                    _("{phone}: the image ended {left} bytes early while sending").format(
+                        phone=self.name, left=left
+                    ),
+                    hint=_("The file changed or is truncated; check it and retry."),
                 )
             self.transport.write(data)
             left -= got
@@ -212,7 +230,7 @@ class FastbootClient:
     def upload(self, sink: BinaryIO, command: str = "upload") -> int:
         """Receive a device-to-host data phase (``upload`` or ``fetch:...``) into ``sink``."""
         self._send_command(command)
-        packet, _ = self._await(command, self.response_timeout, expect_data=True)
+        packet, _info = self._await(command, self.response_timeout, expect_data=True)
         left = packet.data_size
         total = left
         while left:

@@ -9,6 +9,17 @@ from dataclasses import dataclass
 from enum import Enum
 
 from unlocker.errors import ProtocolError, UsageError
+from unlocker.i18n import N_, _
+from unlocker.transport.base import UsbInterface
+
+#: Where fastboot lives on USB (AOSP fastboot.cpp match_fastboot_with_serial): ff/42/03.
+FASTBOOT_USB = UsbInterface(
+    0xFF,
+    0x42,
+    0x03,
+    mode=N_("fastboot mode"),
+    how_to_enter=N_("Power off the phone, hold Volume Down + Power until the fastboot screen."),
+)
 
 # ABL's MAX_FASTBOOT_COMMAND_SIZE is 64; newer AOSP allows 4096 but real bootloaders do not.
 MAX_COMMAND_SIZE = 64
@@ -41,24 +52,28 @@ class Packet:
         try:
             return int(self.payload, 16)
         except ValueError:
-            raise ProtocolError(f"phone sent DATA with a bad length {self.payload!r}") from None
+            raise ProtocolError(
+                _("phone sent DATA with a bad length {length}").format(length=repr(self.payload))
+            ) from None  # the int() error only repeats the payload shown here
 
 
 def parse_packet(raw: bytes, *, device: str) -> Packet:
     """Split one response into status and payload; anything that is not fastboot is a ProtocolError."""
     if len(raw) < 4:
         raise ProtocolError(
-            f"{device}: truncated reply {raw!r} (fewer than 4 bytes)",
-            hint="Check the cable and that the phone is in fastboot mode, then retry.",
+            _("{phone}: truncated reply {reply} (fewer than 4 bytes)").format(phone=device, reply=repr(raw)),
+            hint=_("Check the cable and that the phone is in fastboot mode, then retry."),
         )
     head = raw[:4]
     try:
         status = Status(head.decode("ascii"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError) as e:
         raise ProtocolError(
-            f"{device}: reply is not a fastboot status: {_preview(raw)}",
-            hint="The phone or the connection answered garbage: replug the phone, reboot it to fastboot, retry.",
-        ) from None
+            _("{phone}: reply is not a fastboot status: {reply}").format(phone=device, reply=_preview(raw)),
+            hint=_(
+                "The phone or the connection answered garbage: replug the phone, reboot it to fastboot, retry."
+            ),
+        ) from e
     return Packet(status, raw[4:].decode("utf-8", errors="replace"))
 
 
@@ -66,7 +81,9 @@ def encode_command(command: str) -> bytes:
     data = command.encode("utf-8")
     if len(data) > MAX_COMMAND_SIZE:
         raise UsageError(
-            f"fastboot command is {len(data)} bytes; bootloaders accept at most {MAX_COMMAND_SIZE}: {command[:40]}..."
+            _("fastboot command is {size} bytes; bootloaders accept at most {limit}: {start}...").format(
+                size=len(data), limit=MAX_COMMAND_SIZE, start=command[:40]
+            )
         )
     return data
 

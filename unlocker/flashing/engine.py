@@ -1,24 +1,22 @@
-"""Executing a flash plan against a phone, piece by piece, reporting exactly what was written."""
+"""Executing a flash plan against a phone, piece by piece, reporting exactly what was written.
+
+``execute(client, plan)`` runs the plan it is given: it does not ask the phone again, except
+after a reboot into fastbootd, where the phone is a new session that must be asked afresh.
+"""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import BinaryIO
 
-from unlocker.errors import (
-    FastbootFailure,
-    FlashError,
-    PreflightError,
-    ProtocolError,
-    TransportError,
-)
+from unlocker.device.facts import read_facts
+from unlocker.errors import FastbootFailure, FlashError, PreflightError, ProtocolError, TransportError
 from unlocker.fastboot.client import FastbootClient
-from unlocker.fastboot.variables import parse_bool
-from unlocker.flashing.facts import read_facts
-from unlocker.flashing.image import ImageFile
 from unlocker.flashing.plan import FlashPlan, plan_flash
 from unlocker.flashing.progress import FlashReporter, SilentReporter
+from unlocker.i18n import _
 from unlocker.sparse.resparse import resparse
 from unlocker.sparse.writer import SparseStream
 
@@ -39,59 +37,62 @@ class FlashResult:
         return self.bytes_sent / self.seconds if self.seconds else 0.0
 
 
-def prepare(client: FastbootClient, partition: str, image: ImageFile, slot: str | None) -> FlashPlan:
-    return plan_flash(read_facts(client, partition), image, slot=slot, phone=client.name)
-
-
-def flash(
+def execute(
     client: FastbootClient,
-    partition: str,
-    image: ImageFile,
+    plan: FlashPlan,
     *,
-    slot: str | None = None,
     confirm: Confirm,
     reconnect: Reconnect,
     reporter: FlashReporter | None = None,
 ) -> FlashResult:
-    """Flash ``image`` into ``partition``: preflight, optional trip to fastbootd, pieces, checks."""
+    """Carry out ``plan``: optional trip to fastbootd, pieces, checks. Raises FlashError with
+    what was written when it stops part-way."""
     report = reporter or SilentReporter()
-    plan = prepare(client, partition, image, slot)
     if plan.needs_fastbootd:
-        confirm(f"{partition} is a logical partition: reboot {client.name} into fastbootd to flash it?")
-        report.note(f"{client.name}: rebooting into fastbootd")
-        client.reboot("fastboot")
-        client.close()
-        client = reconnect()
-        if not parse_bool(client.try_getvar("is-userspace")):
-            raise PreflightError(
-                f"{client.name}: the phone did not come back in fastbootd",
-                hint="Some components may be unbootable; reboot to the bootloader and retry.",
-            )
-        plan = prepare(client, partition, image, slot)
+        client, plan = _into_fastbootd(client, plan, confirm, reconnect, report)
     if plan.cancel_snapshot:
         confirm(
-            f"{client.name} has a pending system update (snapshot); cancel it so {partition} can be flashed?"
+            _(
+                "{phone} has a pending system update (snapshot); cancel it so {partition} can be flashed?"
+            ).format(phone=client.name, partition=plan.partition)
         )
         client.command("snapshot-update:cancel")
     result = FlashResult(client=client)
     start = time.monotonic()
     for target in plan.targets:
         if plan.resize_logical:
-            client.command(f"resize-logical-partition:{target}:{image.expanded_size}")
-        _flash_target(client, target, plan, image, report, result)
+            client.command(f"resize-logical-partition:{target}:{plan.image.expanded_size}")
+        _flash_target(client, target, plan, report, result)
         result.written.append(target)
     result.seconds = time.monotonic() - start
     return result
 
 
+def _into_fastbootd(
+    client: FastbootClient, plan: FlashPlan, confirm: Confirm, reconnect: Reconnect, report: FlashReporter
+) -> tuple[FastbootClient, FlashPlan]:
+    confirm(
+        _("{partition} is a logical partition: reboot {phone} into fastbootd to flash it?").format(
+            partition=plan.partition, phone=client.name
+        )
+    )
+    report.note(_("{phone}: rebooting into fastbootd").format(phone=client.name))
+    client.reboot("fastboot")
+    client.close()
+    client = reconnect()
+    facts = read_facts(client, partitions=[plan.partition])
+    if not facts.in_fastbootd:
+        raise PreflightError(
+            _("{phone}: the phone did not come back in fastbootd").format(phone=client.name),
+            hint=_("Some components may be unbootable; reboot to the bootloader and retry."),
+        )
+    return client, plan_flash(facts, plan.partition, plan.image, slot=plan.slot)
+
+
 def _flash_target(
-    client: FastbootClient,
-    target: str,
-    plan: FlashPlan,
-    image: ImageFile,
-    report: FlashReporter,
-    result: FlashResult,
+    client: FastbootClient, target: str, plan: FlashPlan, report: FlashReporter, result: FlashResult
 ) -> None:
+    image = plan.image
     with open(image.path, "rb") as f:
         if not plan.split:
             _send(client, target, f, image.file_size, 1, 1, report, result)
@@ -107,20 +108,39 @@ def _flash_target(
             _send(client, target, stream, stream.size, number, len(streams), report, result)
 
 
-def _send(client, target, source, size, number, count, report, result) -> None:  # noqa: ANN001 - internal
+def _send(
+    client: FastbootClient,
+    target: str,
+    source: BinaryIO | SparseStream,
+    size: int,
+    number: int,
+    count: int,
+    report: FlashReporter,
+    result: FlashResult,
+) -> None:
     label = f"{target} {number}/{count}" if count > 1 else target
     report.transfer_started(label, size)
     try:
-        client.download(source, size, progress=report.transferred)
+        client.download(source, size, progress=report.transferred)  # type: ignore[arg-type]
         client.flash(target)
     except (FastbootFailure, TransportError, ProtocolError) as e:
-        done = f"pieces 1-{number - 1} of {count} were written" if number > 1 else "nothing was written"
-        piece = f" at piece {number}/{count}" if count > 1 else ""
+        if number > 1:
+            done = _("pieces 1-{last} of {count} were written").format(last=number - 1, count=count)
+        else:
+            done = _("nothing was written")
+        if count > 1:
+            message = _("{phone}: flashing {partition} stopped at piece {number}/{count}: {error}; {done}")
+        else:
+            message = _("{phone}: flashing {partition} stopped: {error}; {done}")
+        next_step = _(
+            "{partition} is now incomplete: keep the phone in fastboot mode and run the same command again."
+        ).format(partition=target)
         raise FlashError(
-            f"{client.name}: flashing {target} stopped{piece}: {e}; {done}",
-            hint=(e.hint + " " if e.hint else "")
-            + f"{target} is now incomplete: keep the phone in fastboot mode and run the same command again.",
-        ) from None
+            message.format(
+                phone=client.name, partition=target, number=number, count=count, error=e, done=done
+            ),
+            hint=f"{e.hint} {next_step}" if e.hint else next_step,
+        ) from e
     finally:
         report.transfer_done()
     result.pieces += 1

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
 from unlocker.errors import ImageError
+from unlocker.i18n import _
 from unlocker.sparse.extents import ImageLayout, layout_of_raw, layout_of_sparse
 from unlocker.sparse.format import FILE_HEADER_SIZE, is_sparse, parse_header
 
@@ -18,9 +19,13 @@ class ImageFile:
     file_size: int
     sparse: bool
     expanded_size: int  # what lands in the partition
+    # A sparse image's extents, found while validating it, so planning never walks it twice.
+    sparse_layout: ImageLayout | None = field(default=None, repr=False, compare=False)
 
     def layout(self, f: BinaryIO) -> ImageLayout:
-        """Extents for resparsing (reads the whole file once for raw images)."""
+        """Extents for resparsing: known already for sparse images; one read of a raw image."""
+        if self.sparse_layout is not None:
+            return self.sparse_layout
         return layout_of_sparse(f) if self.sparse else layout_of_raw(f, self.file_size)
 
 
@@ -31,17 +36,25 @@ def inspect_image(path: Path) -> ImageFile:
         with open(path, "rb") as f:
             head = f.read(FILE_HEADER_SIZE)
     except OSError as e:
-        raise ImageError(f"cannot read image {path}: {e.strerror or e}") from None
+        raise ImageError(
+            _("cannot read image {path}: {reason}").format(path=path, reason=e.strerror or e)
+        ) from e
     if size == 0:
-        raise ImageError(f"image {path} is empty", hint="Check the file; download it again if needed.")
+        raise ImageError(
+            _("image {path} is empty").format(path=path),
+            hint=_("Check the file; download it again if needed."),
+        )
     if is_sparse(head):
         try:
             header = parse_header(head)
             # Walk every chunk header now (seeking over data): a damaged image is refused before
             # a single byte reaches the phone, rather than half-written.
             with open(path, "rb") as f:
-                layout_of_sparse(f)
+                layout = layout_of_sparse(f)
         except ImageError as e:
-            raise ImageError(f"{path.name}: {e}", hint="The image is damaged: download it again.") from None
-        return ImageFile(path, size, True, header.expanded_size)
+            raise ImageError(
+                _("{file}: {problem}").format(file=path.name, problem=e),
+                hint=_("The image is damaged: download it again."),
+            ) from e
+        return ImageFile(path, size, True, header.expanded_size, layout)
     return ImageFile(path, size, False, size)

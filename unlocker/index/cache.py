@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from unlocker import paths
+from unlocker.i18n import _
 from unlocker.index.model import Build
 
 FORMAT = 1
@@ -69,7 +70,7 @@ def store(entry: CachedBuilds) -> Path:
 
 
 class CacheUnreadable(Exception):
-    pass
+    """A cache file that cannot be read back; the message (for people) names the file."""
 
 
 def load(rom: str, codename: str) -> CachedBuilds | None:
@@ -81,9 +82,15 @@ def load(rom: str, codename: str) -> CachedBuilds | None:
         return None
     try:
         record = json.loads(text)
-        if record.get("format") != FORMAT:
-            raise ValueError(f"format {record.get('format')!r}")
+        found = record.get("format")
+    except (ValueError, AttributeError) as e:
+        raise CacheUnreadable(_("{path}: not a cache file ({problem})").format(path=path, problem=e)) from e
+    if found != FORMAT:
+        raise CacheUnreadable(_("{path}: unknown format {format}").format(path=path, format=repr(found)))
+    try:
         builds = tuple(Build.from_json(rom, b) for b in record["builds"])
         return CachedBuilds(rom, codename, str(record["fetched_at"]), str(record["source_url"]), builds)
-    except (ValueError, KeyError, TypeError, AttributeError) as e:
-        raise CacheUnreadable(f"{path}: {e}") from None
+    except KeyError as e:
+        raise CacheUnreadable(_("{path}: field {field} is missing").format(path=path, field=e)) from e
+    except (ValueError, TypeError, AttributeError) as e:
+        raise CacheUnreadable(_("{path}: damaged ({problem})").format(path=path, problem=e)) from e

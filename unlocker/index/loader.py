@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -20,14 +19,28 @@ try:  # Python >= 3.11
 except ImportError:  # pragma: no cover - Python 3.10
     from importlib.abc import Traversable
 
+from unlocker import commands
 from unlocker.errors import IndexInvalid
 from unlocker.i18n import _
-from unlocker.index import methods as method_steps
+from unlocker.index.methods import ACTIONS, MethodError, artefacts_needed, expand
 from unlocker.index.model import Device, Method, Rom
 from unlocker.index.schema import validate_node
+from unlocker.index.shipped import shipped_root
 from unlocker.index.yamlnodes import Issue, YamlSyntaxError, compose, get, line_of, mapping_items, to_python
+from unlocker.settings import VARIABLES
+
+__all__ = ["Index", "IndexInvalid", "index_invalid", "load_index", "place", "shipped_root", "validate_index"]
 
 SECTIONS = (("devices", "device"), ("roms", "rom"), ("methods", "method"))
+#: ``Index.where`` of the shipped index (a stable value for --json; people read :func:`place`).
+SHIPPED = "the shipped index"
+#: The UNLOCKER_* names a ROM's ``builds_api.env`` may use (the ones unlocker reads).
+_KNOWN_VARIABLES = frozenset(v.name for v in VARIABLES)
+
+
+def place(where: str) -> str:
+    """``Index.where`` as a person reads it (the shipped index is named in their language)."""
+    return _("the shipped index") if where == SHIPPED else where
 
 
 @dataclass
@@ -36,7 +49,7 @@ class Index:
     roms: dict[str, Rom] = field(default_factory=dict)
     methods: dict[str, Method] = field(default_factory=dict)
     aliases: dict[str, list[str]] = field(default_factory=dict)  # alias -> codenames
-    where: str = "the shipped index"
+    where: str = SHIPPED
 
     def roms_for(self, codename: str) -> list[Rom]:
         return [rom for rom in self.roms.values() if rom.supports(codename)]
@@ -48,21 +61,6 @@ class _Doc:
     stem: str
     node: yaml.Node | None
     data: Any
-
-
-def shipped_root() -> Traversable:
-    """The index installed with the package (firmware_index/, read with importlib.resources)."""
-    try:
-        return resources.files("firmware_index")
-    except (NotADirectoryError, TypeError):
-        # An editable install made before firmware_index/ became a package maps it as a namespace
-        # package that importlib.resources cannot read; its directory on disk is the same data.
-        import firmware_index
-
-        for entry in firmware_index.__path__:
-            if Path(entry).is_dir():
-                return Path(entry)
-        raise
 
 
 def _yaml_files(root: Traversable, section: str) -> list[Traversable]:
@@ -82,7 +80,7 @@ def _read_section(root: Traversable, section: str, kind: str, issues: list[Issue
             issues.append(e.issue)
             continue
         except UnicodeDecodeError as e:
-            issues.append(Issue(rel, 0, "", f"not UTF-8 text ({e.reason})"))
+            issues.append(Issue(rel, 0, "", _("not UTF-8 text ({reason})").format(reason=e.reason)))
             continue
         problems = validate_node(node, kind, rel)
         issues.extend(problems)
@@ -98,17 +96,17 @@ def validate_index(root: Traversable | Path | None = None) -> tuple[Index, list[
     base: Traversable | Path = root if root is not None else shipped_root()
     issues: list[Issue] = []
     if isinstance(base, Path) and not base.is_dir():
-        issues.append(Issue(str(base), 0, "", "is not a directory"))
+        issues.append(Issue(str(base), 0, "", _("is not a directory")))
         return Index(where=str(base)), issues
     docs = {section: _read_section(base, section, kind, issues) for section, kind in SECTIONS}
-    index = Index(where="the shipped index" if root is None else str(root))
+    index = Index(where=SHIPPED if root is None else str(root))
     _check_methods(index, docs["methods"], issues)
     _check_devices(index, docs["devices"], issues)
     # A device file with its own problems is not reported again as "missing" by every ROM.
     broken = {i.file.split("/", 1)[1].rsplit(".", 1)[0] for i in issues if i.file.startswith("devices/")}
     _check_roms(index, docs["roms"], issues, broken)
     if not docs["devices"] and not any(i.file.startswith("devices/") for i in issues):
-        issues.append(Issue("devices/", 0, "", "no device files found"))
+        issues.append(Issue("devices/", 0, "", _("no device files found")))
     issues.sort()
     return index, issues
 
@@ -124,7 +122,7 @@ def load_index(root: Traversable | Path | None = None) -> Index:
 def _check_methods(index: Index, docs: list[_Doc], issues: list[Issue]) -> None:
     for doc in docs:
         if doc.data["name"] != doc.stem:
-            issues.append(_at(doc, "name", f"must match the file name ('{doc.stem}')"))
+            issues.append(_at(doc, "name", _("must match the file name ('{name}')").format(name=doc.stem)))
             continue
         index.methods[doc.stem] = Method.from_data(doc.data, doc.file)
     for doc in docs:
@@ -134,35 +132,40 @@ def _check_methods(index: Index, docs: list[_Doc], issues: list[Issue]) -> None:
             issues.extend(_step_issues(doc.file, step_node, f"steps[{i}]", raw, index.methods))
     for name in index.methods:
         try:
-            method_steps.expand(name, index.methods, _ANY_DEVICE)
-        except method_steps.MethodError as e:
+            expand(name, index.methods, _ANY_DEVICE)
+        except MethodError as e:
             issues.append(Issue(index.methods[name].file, 0, "steps", str(e)))
 
 
 def _step_issues(
     file: str, node: yaml.Node | None, field: str, raw: dict[str, Any], methods: dict[str, Method]
 ) -> Iterable[Issue]:
-    actions = [a for a in method_steps.ACTIONS if a in raw]
+    actions = [a for a in ACTIONS if a in raw]
     if len(actions) != 1:
         yield Issue(
             file,
             line_of(node),
             field,
-            f"needs exactly one of {', '.join(method_steps.ACTIONS)} (found {actions})",
+            _("needs exactly one of {actions} (found {found})").format(
+                actions=", ".join(ACTIONS), found=", ".join(actions) or _("none")
+            ),
         )
         return
     action = actions[0]
     if action == "use" and raw["use"] not in methods:
         yield Issue(
-            file, line_of(get(node, "use")), f"{field}.use", f"no install method named '{raw['use']}'"
+            file,
+            line_of(get(node, "use")),
+            f"{field}.use",
+            _("no install method named '{name}'").format(name=raw["use"]),
         )
     if "for_each" in raw and action != "flash":
-        yield Issue(file, line_of(node), f"{field}.for_each", "for_each only applies to flash steps")
+        yield Issue(file, line_of(node), f"{field}.for_each", _("for_each only applies to flash steps"))
     uses_item = isinstance(raw[action], dict) and "$item" in raw[action].values()
     if uses_item and "for_each" not in raw:
-        yield Issue(file, line_of(node), field, "'$item' needs for_each")
+        yield Issue(file, line_of(node), field, _("'$item' needs for_each"))
     if "confirm" in raw and action != "instruct":
-        yield Issue(file, line_of(node), f"{field}.confirm", "confirm only applies to instruct steps")
+        yield Issue(file, line_of(node), f"{field}.confirm", _("confirm only applies to instruct steps"))
 
 
 def _at(doc: _Doc, key: str, message: str) -> Issue:
@@ -177,12 +180,18 @@ def _check_devices(index: Index, docs: list[_Doc], issues: list[Issue]) -> None:
     for doc in docs:
         codename = str(doc.data["codename"])
         if codename != doc.stem:
-            issues.append(_at(doc, "codename", f"'{codename}' must match the file name ('{doc.stem}.yaml')"))
+            message = _("'{codename}' must match the file name ('{file}')").format(
+                codename=codename, file=f"{doc.stem}.yaml"
+            )
+            issues.append(_at(doc, "codename", message))
             continue
         first = owners.get(codename.lower())
         if first is not None:
             where = f"{first.file}:{line_of(get(first.node, 'codename'))}"
-            issues.append(_at(doc, "codename", f"'{codename}' is already the codename in {where}"))
+            message = _("'{codename}' is already the codename in {where}").format(
+                codename=codename, where=where
+            )
+            issues.append(_at(doc, "codename", message))
             continue
         owners[codename.lower()] = doc
     for doc in docs:
@@ -193,12 +202,16 @@ def _check_devices(index: Index, docs: list[_Doc], issues: list[Issue]) -> None:
         for alias in doc.data.get("aliases") or ():
             other = owners.get(str(alias).lower())
             if other is not None and other is not doc:
-                issues.append(_at(doc, "aliases", f"alias '{alias}' is the codename of {other.file}"))
+                message = _("alias '{alias}' is the codename of {file}").format(alias=alias, file=other.file)
+                issues.append(_at(doc, "aliases", message))
                 ok = False
         device = Device.from_data(doc.data, doc.file)
         for method in device.install_methods:
             if method not in index.methods:
-                issues.append(_at(doc, "install_method", f"no install method named '{method}' in methods/"))
+                message = _("no install method named '{name}' in {folder}").format(
+                    name=method, folder="methods/"
+                )
+                issues.append(_at(doc, "install_method", message))
                 ok = False
         if ok:
             index.devices[codename] = device
@@ -209,10 +222,11 @@ def _check_devices(index: Index, docs: list[_Doc], issues: list[Issue]) -> None:
 def _check_roms(index: Index, docs: list[_Doc], issues: list[Issue], broken: set[str]) -> None:
     for doc in docs:
         if doc.data["id"] != doc.stem:
-            issues.append(_at(doc, "id", f"must match the file name ('{doc.stem}')"))
+            issues.append(_at(doc, "id", _("must match the file name ('{name}')").format(name=doc.stem)))
             continue
         rom = Rom.from_data(doc.data, doc.file)
         before = len(issues)
+        issues.extend(_builds_api_issues(doc))
         devices_node = get(doc.node, "devices")
         for codename, key_node, _value in mapping_items(devices_node):
             field = f"devices.{codename}"
@@ -234,18 +248,36 @@ def _check_roms(index: Index, docs: list[_Doc], issues: list[Issue], broken: set
                         doc.file,
                         line_of(node),
                         f"builds[{i}].codename",
-                        f"'{build.codename}' is not in devices",
+                        _("'{codename}' is not in {field}").format(codename=build.codename, field="devices"),
                     )
                 )
             for f in build.files:
                 if f.artefact not in rom.artefacts:
                     issues.append(
                         Issue(
-                            doc.file, line_of(node), f"builds[{i}]", f"artefact '{f.artefact}' is not defined"
+                            doc.file,
+                            line_of(node),
+                            f"builds[{i}]",
+                            _("artefact '{artefact}' is not defined").format(artefact=f.artefact),
                         )
                     )
         if len(issues) == before:
             index.roms[rom.id] = rom
+
+
+def _builds_api_issues(doc: _Doc) -> Iterable[Issue]:
+    """The variable that overrides a ROM's API address must be one unlocker.settings knows."""
+    api = doc.data.get("builds_api")
+    env = api.get("env") if isinstance(api, dict) else None
+    if env and env not in _KNOWN_VARIABLES:
+        yield Issue(
+            doc.file,
+            line_of(get(get(doc.node, "builds_api"), "env")),
+            "builds_api.env",
+            _("'{name}' is not an environment variable unlocker reads (add it to {table} first)").format(
+                name=env, table="unlocker.settings.VARIABLES"
+            ),
+        )
 
 
 def _artefact_issues(index: Index, rom: Rom, device: Device, file: str, line: int) -> Iterable[Issue]:
@@ -255,26 +287,28 @@ def _artefact_issues(index: Index, rom: Rom, device: Device, file: str, line: in
         if method is None or not method.automated:
             continue
         try:
-            steps = method_steps.expand(name, index.methods, device)
-        except method_steps.MethodError as e:
+            steps = expand(name, index.methods, device)
+        except MethodError as e:
             yield Issue(file, line, f"devices.{device.codename}", str(e))
             continue
         provided = set(rom.artefacts)
         for step_method in {s.method for s in steps}:
             provided.update(index.methods[step_method].artefacts)
-        for artefact in method_steps.artefacts_needed(steps):
+        for artefact in artefacts_needed(steps):
             if artefact not in provided:
                 yield Issue(
                     file,
                     line,
                     f"devices.{device.codename}",
-                    f"install method '{name}' needs artefact '{artefact}', which neither {rom.name} "
-                    "nor the method defines",
+                    _(
+                        "install method '{method}' needs artefact '{artefact}', which neither {rom} "
+                        "nor the method defines"
+                    ).format(method=name, artefact=artefact, rom=rom.name),
                 )
 
 
 def _unknown_device(index: Index, codename: str) -> str:
-    return f"no device file devices/{codename}.yaml"
+    return _("no device file {file}").format(file=f"devices/{codename}.yaml")
 
 
 # A device on which every condition-free path can be walked, to find cycles and unknown `use`.
@@ -293,12 +327,15 @@ _ANY_DEVICE = Device.from_data(
 
 
 def index_invalid(where: str, issues: list[Issue]) -> IndexInvalid:
+    """The error for an index with problems: the first few in the message, the command listing all."""
     first = "; ".join(str(i) for i in issues[:3])
-    more = _(" (and {count} more)").format(count=len(issues) - 3) if len(issues) > 3 else ""
+    if len(issues) > 3:
+        text = _("the firmware index in {where} has {count} problem(s): {first} (and {more} more)")
+    else:
+        text = _("the firmware index in {where} has {count} problem(s): {first}")
+    command = commands.show(commands.INDEX_VALIDATE, *(() if where == SHIPPED else (where,)))
     return IndexInvalid(
-        _("the firmware index in {where} has {count} problem(s): {first}{more}").format(
-            where=where, count=len(issues), first=first, more=more
-        ),
+        text.format(where=place(where), count=len(issues), first=first, more=len(issues) - 3),
         issues,
-        hint=_("Run {command} to list them all.").format(command=f"`unlocker index validate {where}`"),
+        hint=_("Run {command} to list them all.").format(command=command),
     )

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from unlocker.i18n import _
 from unlocker.index.model import Device, Method
 
 ACTIONS = ("reboot", "wait_for", "flash", "boot", "wipe_super", "sideload", "instruct", "use")
@@ -37,7 +38,7 @@ def condition_holds(condition: str | None, device: Device) -> bool:
         "fastboot_command_unlock": device.unlock.get("method") == "fastboot_command",
     }
     if condition not in checks:
-        raise MethodError(f"unknown condition '{condition}'")
+        raise MethodError(_("unknown condition '{condition}'").format(condition=condition))
     return checks[condition]
 
 
@@ -45,7 +46,11 @@ def action_of(step: Mapping[str, Any]) -> str:
     """The one action key of a step (validation guarantees there is exactly one)."""
     found = [a for a in ACTIONS if a in step]
     if len(found) != 1:
-        raise MethodError(f"a step needs exactly one action of {', '.join(ACTIONS)}; found {found or 'none'}")
+        raise MethodError(
+            _("a step needs exactly one action of {actions}; found {found}").format(
+                actions=", ".join(ACTIONS), found=", ".join(found) or _("none")
+            )
+        )
     return found[0]
 
 
@@ -54,7 +59,7 @@ def _substitute(value: str, device: Device, item: str | None) -> str:
         return device.recovery_partition
     if value == "$item":
         if item is None:
-            raise MethodError("'$item' is only meaningful in a step with for_each")
+            raise MethodError(_("'$item' is only meaningful in a step with for_each"))
         return item
     return value
 
@@ -72,18 +77,21 @@ class Step:
     method: str = ""  # the method the step came from (for messages)
 
     def describe(self) -> str:
+        """The step in plain words (an ``instruct`` step's text is the index's own)."""
         if self.action == "reboot":
-            return f"reboot to {self.mode}"
+            return _("reboot to {mode}").format(mode=self.mode)
         if self.action == "wait_for":
-            return f"wait for {self.mode} mode"
+            return _("wait for {mode} mode").format(mode=self.mode)
         if self.action == "flash":
-            return f"flash the {self.artefact} image to {self.partition}"
+            return _("flash the {artefact} image to {partition}").format(
+                artefact=self.artefact, partition=self.partition
+            )
         if self.action == "boot":
-            return f"boot {self.artefact} (fastboot boot)"
+            return _("boot {artefact} ({command})").format(artefact=self.artefact, command="fastboot boot")
         if self.action == "wipe_super":
-            return f"wipe-super with {self.artefact}"
+            return _("wipe-super with {artefact}").format(artefact=self.artefact)
         if self.action == "sideload":
-            return f"adb sideload {self.artefact}"
+            return f"adb sideload {self.artefact}"  # a command line: the same in every language
         return str(self.text)
 
 
@@ -94,10 +102,12 @@ def expand(method_name: str, methods: Mapping[str, Method], device: Device) -> l
 
 def _expand(name: str, methods: Mapping[str, Method], device: Device, stack: tuple[str, ...]) -> list[Step]:
     if name in stack:
-        raise MethodError("methods use each other in a cycle: " + " -> ".join((*stack, name)))
+        raise MethodError(
+            _("methods use each other in a cycle: {cycle}").format(cycle=" -> ".join((*stack, name)))
+        )
     method = methods.get(name)
     if method is None:
-        raise MethodError(f"no install method named '{name}'")
+        raise MethodError(_("no install method named '{name}'").format(name=name))
     out: list[Step] = []
     for raw in method.steps:
         if not condition_holds(raw.get("when"), device):

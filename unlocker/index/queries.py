@@ -5,10 +5,23 @@ from __future__ import annotations
 import difflib
 from typing import Any
 
+from unlocker import commands
 from unlocker.errors import NotInIndex, UsageError
-from unlocker.index import cache
+from unlocker.i18n import _
+from unlocker.index.cache import CacheUnreadable
+from unlocker.index.cache import load as load_cached
 from unlocker.index.loader import Index
 from unlocker.index.model import Build, Device, Rom
+
+__all__ = [
+    "DEVICE_KEYS",
+    "NotInIndex",
+    "builds_for",
+    "closest_names",
+    "device_report",
+    "resolve",
+    "roms_report",
+]
 
 DEVICE_KEYS = (
     "codename",
@@ -51,16 +64,21 @@ def resolve(index: Index, name: str) -> Device:
         if len(codenames) == 1:
             return index.devices[codenames[0]]
         raise UsageError(
-            f"'{name}' is reported by several devices in the index: {', '.join(codenames)}",
-            hint="Name the device by its codename, e.g. `unlocker device " + codenames[0] + "`.",
+            _("'{name}' is reported by several devices in the index: {codenames}").format(
+                name=name, codenames=", ".join(codenames)
+            ),
+            hint=_("Name the device by its codename, e.g. {command}.").format(
+                command=commands.show(commands.DEVICE, codenames[0])
+            ),
         )
     close = closest_names(index, name)
-    hint = (
-        "Closest names in the index: " + ", ".join(close) + "."
-        if close
-        else "Check the codename (`unlocker status` shows what the phone reports)."
-    )
-    raise NotInIndex(f"'{name}' is not in the index", hint=hint)
+    if close:
+        hint = _("Closest names in the index: {names}.").format(names=", ".join(close))
+    else:
+        hint = _("Check the codename ({command} shows what the phone reports).").format(
+            command=commands.show(commands.STATUS)
+        )
+    raise NotInIndex(_("'{name}' is not in the index").format(name=name), hint=hint)
 
 
 def device_report(index: Index, device: Device) -> dict[str, Any]:
@@ -89,11 +107,11 @@ def builds_for(rom: Rom, codename: str) -> tuple[list[Build], dict[str, Any]]:
     status: dict[str, Any] = {"refreshed_at": None, "source_url": None, "cache_error": None}
     found: list[Build] = []
     try:
-        cached = cache.load(rom.id, codename)
-    except cache.CacheUnreadable as e:
+        cached = load_cached(rom.id, codename)
+    except CacheUnreadable as e:
         cached = None
-        status["cache_error"] = (
-            f"refreshed data unreadable, ignored ({e}); run `unlocker index update {codename}`"
+        status["cache_error"] = _("refreshed data unreadable, ignored ({problem}); run {command}").format(
+            problem=e, command=commands.show(commands.INDEX_UPDATE, codename)
         )
     if cached is not None:
         status["refreshed_at"] = cached.fetched_at

@@ -15,6 +15,8 @@ from typing import Any
 
 import yaml
 
+from unlocker.i18n import _
+from unlocker.index.shipped import shipped_root
 from unlocker.index.yamlnodes import Issue, line_of, mapping_items
 
 _TAG_TYPES = {
@@ -31,8 +33,6 @@ SCHEMA_NAMES = ("device", "rom", "method")
 @cache
 def load_schema(kind: str) -> dict[str, Any]:
     """The shipped JSON Schema for ``kind`` ('device', 'rom' or 'method')."""
-    from unlocker.index.loader import shipped_root
-
     text = shipped_root().joinpath("schema", f"{kind}.schema.json").read_text("utf-8")
     return json.loads(text)
 
@@ -53,7 +53,7 @@ def _describe(node: yaml.Node) -> str:
     if isinstance(node, yaml.ScalarNode):
         value = node.value if node.tag != "tag:yaml.org,2002:null" else "null"
         return f"{node_type(node)} {value!r}"
-    return "a list" if isinstance(node, yaml.SequenceNode) else "a mapping"
+    return _("a list") if isinstance(node, yaml.SequenceNode) else _("a mapping")
 
 
 def _scalar_value(node: yaml.Node) -> Any:
@@ -99,28 +99,52 @@ class Validator:
     def check(self, node: yaml.Node | None, schema: dict[str, Any], field: str = "") -> None:
         schema = self.resolve(schema)
         if node is None:
-            self.report(node, field, "the file is empty")
+            self.report(node, field, _("the file is empty"))
             return
         actual = node_type(node)
         if "enum" in schema:
             if not isinstance(node, yaml.ScalarNode) or _scalar_value(node) not in schema["enum"]:
                 allowed = ", ".join("null" if v is None else str(v) for v in schema["enum"])
-                self.report(node, field, f"must be one of: {allowed} (found {_describe(node)})")
+                self.report(
+                    node,
+                    field,
+                    _("must be one of: {allowed} (found {found})").format(
+                        allowed=allowed, found=_describe(node)
+                    ),
+                )
             return
         if "const" in schema and _scalar_value(node) != schema["const"]:
-            self.report(node, field, f"must be {schema['const']!r} (found {_describe(node)})")
+            self.report(
+                node,
+                field,
+                _("must be {value} (found {found})").format(
+                    value=repr(schema["const"]), found=_describe(node)
+                ),
+            )
             return
         wanted = schema.get("type")
         if wanted is not None:
             wanted_list = wanted if isinstance(wanted, list) else [wanted]
             if not any(_matches_type(actual, w) for w in wanted_list):
-                self.report(node, field, f"expected {' or '.join(wanted_list)}, found {_describe(node)}")
+                self.report(
+                    node,
+                    field,
+                    _("expected {types}, found {found}").format(
+                        types=(" " + _("or") + " ").join(wanted_list), found=_describe(node)
+                    ),
+                )
                 return
         if actual == "string":
             self._check_string(node, schema, field)
         elif actual in ("integer", "number") and "minimum" in schema:
             if _scalar_value(node) < schema["minimum"]:
-                self.report(node, field, f"must be at least {schema['minimum']} (found {node.value})")
+                self.report(
+                    node,
+                    field,
+                    _("must be at least {minimum} (found {found})").format(
+                        minimum=schema["minimum"], found=node.value
+                    ),
+                )
         elif actual == "object":
             self._check_object(node, schema, field)
         elif actual == "array":
@@ -129,10 +153,14 @@ class Validator:
     def _check_string(self, node: yaml.Node, schema: dict[str, Any], field: str) -> None:
         value = node.value
         if len(value) < schema.get("minLength", 0):
-            self.report(node, field, "must not be empty")
+            self.report(node, field, _("must not be empty"))
         pattern = schema.get("pattern")
         if pattern and not re.search(pattern, value):
-            self.report(node, field, f"{value!r} does not match the pattern {pattern}")
+            self.report(
+                node,
+                field,
+                _("{value} does not match the pattern {pattern}").format(value=repr(value), pattern=pattern),
+            )
 
     def _check_object(self, node: yaml.MappingNode, schema: dict[str, Any], field: str) -> None:
         items = mapping_items(node)
@@ -142,25 +170,29 @@ class Validator:
         for key, key_node, value in items:
             sub = f"{field}.{key}" if field else key
             if key in seen:
-                self.report(key_node, sub, f"duplicate key (first on line {line_of(seen[key])})")
+                self.report(
+                    key_node, sub, _("duplicate key (first on line {line})").format(line=line_of(seen[key]))
+                )
                 continue
             seen[key] = key_node
             if key in properties:
                 self.check(value, properties[key], sub)
             elif extra is False:
-                known = ", ".join(properties) or "none"
-                self.report(key_node, sub, f"unknown field (known fields: {known})")
+                known = ", ".join(properties) or _("none")
+                self.report(key_node, sub, _("unknown field (known fields: {known})").format(known=known))
             elif isinstance(extra, dict):
                 self.check(value, extra, sub)
         for key in schema.get("required", []):
             if key not in seen:
-                self.report(node, field or key, f"missing required field '{key}'")
+                self.report(node, field or key, _("missing required field '{field}'").format(field=key))
         if len(items) < schema.get("minProperties", 0):
-            self.report(node, field, f"needs at least {schema['minProperties']} entries")
+            self.report(
+                node, field, _("needs at least {count} entries").format(count=schema["minProperties"])
+            )
 
     def _check_array(self, node: yaml.SequenceNode, schema: dict[str, Any], field: str) -> None:
         if len(node.value) < schema.get("minItems", 0):
-            self.report(node, field, f"needs at least {schema['minItems']} item(s)")
+            self.report(node, field, _("needs at least {count} item(s)").format(count=schema["minItems"]))
         item_schema = schema.get("items")
         seen: dict[Any, int] = {}
         for i, item in enumerate(node.value):
@@ -169,7 +201,13 @@ class Validator:
                 self.check(item, item_schema, sub)
             if schema.get("uniqueItems") and isinstance(item, yaml.ScalarNode):
                 if item.value in seen:
-                    self.report(item, sub, f"{item.value!r} is listed twice (also item {seen[item.value]})")
+                    self.report(
+                        item,
+                        sub,
+                        _("{value} is listed twice (also item {other})").format(
+                            value=repr(item.value), other=seen[item.value]
+                        ),
+                    )
                 seen.setdefault(item.value, i)
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,13 +20,15 @@ from typing import Any
 
 import requests
 
-from unlocker import __version__
+from unlocker import settings
 from unlocker.errors import UpdateError
-from unlocker.index import cache
+from unlocker.http import failure_reason
+from unlocker.http import session as http_session
+from unlocker.i18n import _
+from unlocker.index.cache import CachedBuilds, store
 from unlocker.index.loader import Index
 from unlocker.index.model import Build, BuildFile, Rom
 
-USER_AGENT = f"unlocker/{__version__} (firmware index refresh)"
 TIMEOUT = (10.0, 30.0)  # connect, read
 MAX_BODY = 8 * 1024 * 1024  # an API answer for one device is a few KiB; refuse anything absurd
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -55,48 +56,67 @@ class UpdateResult:
 def api_base(rom: Rom) -> str:
     api = rom.builds_api or {}
     env = api.get("env")
-    override = os.environ.get(env) if env else None
+    # The index validator checks that ``env`` is one of unlocker.settings.VARIABLES.
+    override = settings.get(env) if env else None
     return (override or api["url"]).rstrip("/")
 
 
 class _Http:
+    """GETs for one refresh: the shared session (TLS always verified) unless a caller passes one."""
+
     def __init__(self, session: requests.Session | None = None) -> None:
-        self.session = session or requests.Session()
-        self.session.headers["User-Agent"] = USER_AGENT
+        self.own = session is None
+        self.session = session if session is not None else http_session(timeout=TIMEOUT)
+
+    def close(self) -> None:
+        if self.own:
+            self.session.close()
 
     def get(self, url: str, what: str) -> bytes:
-        """GET with timeouts and TLS verification (requests' default, never turned off)."""
+        """GET with this module's timeouts (also on a session passed in) and a size limit."""
         try:
             with self.session.get(url, timeout=TIMEOUT, stream=True) as r:
                 if r.status_code != 200:
-                    raise UpdateError(f"{what}: {url} answered HTTP {r.status_code}{_server_says(r)}")
+                    raise UpdateError(
+                        _("{what}: {url} answered HTTP {status}{server_says}").format(
+                            what=what, url=url, status=r.status_code, server_says=_server_says(r)
+                        )
+                    )
                 body = bytearray()
                 for chunk in r.iter_content(64 * 1024):
                     body.extend(chunk)
                     if len(body) > MAX_BODY:
-                        raise UpdateError(f"{what}: {url} sent more than {MAX_BODY} bytes; refused")
+                        raise UpdateError(
+                            _("{what}: {url} sent more than {limit} bytes; refused").format(
+                                what=what, url=url, limit=MAX_BODY
+                            )
+                        )
                 return bytes(body)
         except requests.exceptions.SSLError as e:
-            raise UpdateError(f"{what}: TLS verification failed for {url} ({_short(e)})") from None
-        except requests.exceptions.Timeout:
-            raise UpdateError(f"{what}: {url} did not answer in time") from None
+            raise UpdateError(
+                _("{what}: TLS verification failed for {url}").format(what=what, url=url)
+            ) from e
+        except requests.exceptions.Timeout as e:
+            raise UpdateError(_("{what}: {url} did not answer in time").format(what=what, url=url)) from e
         except requests.exceptions.RequestException as e:
-            raise UpdateError(f"{what}: cannot reach {url} ({_short(e)})") from None
+            raise UpdateError(
+                _("{what}: cannot reach {url} ({reason})").format(
+                    what=what, url=url, reason=failure_reason(e)
+                )
+            ) from e
 
     def get_json(self, url: str, what: str) -> Any:
         body = self.get(url, what)
         try:
             return json.loads(body)
         except ValueError as e:
-            raise UpdateError(f"{what}: {url} did not answer valid JSON ({e})") from None
-
-
-def _short(e: Exception) -> str:
-    text = str(e)
-    return text if len(text) < 160 else text[:157] + "..."
+            raise UpdateError(
+                _("{what}: {url} did not answer valid JSON ({problem})").format(what=what, url=url, problem=e)
+            ) from e
 
 
 def _server_says(r: requests.Response) -> str:
+    """The API's own error text, when it sent one (it is the server's words, shown verbatim)."""
     try:
         data = r.json()
     except ValueError:
@@ -108,7 +128,11 @@ def _server_says(r: requests.Response) -> str:
 
 def _need(entry: Any, key: str, what: str, where: str) -> Any:
     if not isinstance(entry, dict) or entry.get(key) in (None, ""):
-        raise UpdateError(f"{what}: {where} has no '{key}'; refusing the whole answer (nothing was changed)")
+        raise UpdateError(
+            _("{what}: {where} has no '{field}'; refusing the whole answer (nothing was changed)").format(
+                what=what, where=where, field=key
+            )
+        )
     return entry[key]
 
 
@@ -121,16 +145,30 @@ def _checked_file(
     digest = sha256 if sha256 is not None else entry.get("sha256")
     if not digest:
         raise UpdateError(
-            f"{what}: {where} ({filename}) comes without a sha256, so it could never be verified; "
-            "refusing the whole answer (nothing was changed)"
+            _(
+                "{what}: {where} ({file}) comes without a sha256, so it could never be verified; "
+                "refusing the whole answer (nothing was changed)"
+            ).format(what=what, where=where, file=filename)
         )
     digest = str(digest).strip().lower()
     if not _SHA256.match(digest):
-        raise UpdateError(f"{what}: {where} ({filename}) has a malformed sha256 {digest[:70]!r}; refused")
+        raise UpdateError(
+            _("{what}: {where} ({file}) has a malformed sha256 {sha256}; refused").format(
+                what=what, where=where, file=filename, sha256=repr(digest[:70])
+            )
+        )
     if not isinstance(size, int) or isinstance(size, bool) or size <= 0:
-        raise UpdateError(f"{what}: {where} ({filename}) has an invalid size {size!r}; refused")
+        raise UpdateError(
+            _("{what}: {where} ({file}) has an invalid size {size}; refused").format(
+                what=what, where=where, file=filename, size=repr(size)
+            )
+        )
     if not url.startswith(("https://", "http://")):
-        raise UpdateError(f"{what}: {where} has a URL that is not http(s): {url[:80]!r}; refused")
+        raise UpdateError(
+            _("{what}: {where} has a URL that is not http(s): {url}; refused").format(
+                what=what, where=where, url=repr(url[:80])
+            )
+        )
     return BuildFile(artefact, filename, url, size, digest)
 
 
@@ -147,17 +185,25 @@ def _date(value: Any) -> str | None:
     return None if value in (None, "") else str(value)
 
 
+def _build_no(number: int) -> str:
+    return _("build {number}").format(number=number)
+
+
 def fetch_lineage(codename: str, base: str, http: _Http) -> tuple[str, list[Build]]:
-    what = f"LineageOS builds for {codename}"
+    what = _("{rom} builds for {codename}").format(rom="LineageOS", codename=codename)
     if base.endswith("/v1"):
         url = f"{base}/{codename}/nightly/0"
         data = http.get_json(url, what)
         entries = data.get("response") if isinstance(data, dict) else None
         if not isinstance(entries, list):
-            raise UpdateError(f"{what}: {url} did not answer a v1 build list ('response' missing)")
+            raise UpdateError(
+                _("{what}: {url} did not answer a v1 build list ('{field}' missing)").format(
+                    what=what, url=url, field="response"
+                )
+            )
         builds = []
         for i, entry in enumerate(entries):
-            where = f"build {i + 1}"
+            where = _build_no(i + 1)
             file_url = str(_need(entry, "url", what, where))
             sha = _sidecar_sha256(file_url, http, what, where)
             f = _checked_file("rom_zip", entry, what, where, sha256=sha)
@@ -176,18 +222,23 @@ def fetch_lineage(codename: str, base: str, http: _Http) -> tuple[str, list[Buil
     url = f"{base}/devices/{codename}/builds"
     data = http.get_json(url, what)
     if not isinstance(data, list):
-        raise UpdateError(f"{what}: {url} did not answer a v2 build list (expected a JSON list)")
+        raise UpdateError(
+            _("{what}: {url} did not answer a v2 build list (expected a JSON list)").format(
+                what=what, url=url
+            )
+        )
     builds = []
     for i, entry in enumerate(data):
-        where = f"build {i + 1}"
+        where = _build_no(i + 1)
         files_raw = _need(entry, "files", what, where)
         if not isinstance(files_raw, list) or not files_raw:
-            raise UpdateError(f"{what}: {where} lists no files; refused")
+            raise UpdateError(_("{what}: {where} lists no files; refused").format(what=what, where=where))
         files = []
         for j, f in enumerate(files_raw):
             name = str(f.get("filename") or "") if isinstance(f, dict) else ""
             artefact = "rom_zip" if j == 0 else _artefact_for(name)
-            files.append(_checked_file(artefact, f, what, f"{where}, file {j + 1}"))
+            file_where = _("build {number}, file {file}").format(number=i + 1, file=j + 1)
+            files.append(_checked_file(artefact, f, what, file_where))
         date = entry.get("date") or _date(entry.get("datetime"))
         builds.append(
             Build(
@@ -209,25 +260,31 @@ def _sidecar_sha256(file_url: str, http: _Http, what: str, where: str) -> str:
         text = http.get(sidecar, what).decode("utf-8", "replace")
     except UpdateError as e:
         raise UpdateError(
-            f"{what}: {where} comes without a sha256 and its checksum file could not be read ({e.message}); "
-            "refusing the whole answer (nothing was changed)"
-        ) from None
+            _(
+                "{what}: {where} comes without a sha256 and its checksum file could not be read ({problem}); "
+                "refusing the whole answer (nothing was changed)"
+            ).format(what=what, where=where, problem=e.message)
+        ) from e
     token = text.split()[0].lower() if text.split() else ""
     if not _SHA256.match(token):
-        raise UpdateError(f"{what}: {sidecar} does not hold a sha256; refused")
+        raise UpdateError(_("{what}: {url} does not hold a sha256; refused").format(what=what, url=sidecar))
     return token
 
 
 def fetch_crdroid(codename: str, base: str, http: _Http) -> tuple[str, list[Build]]:
-    what = f"crDroid builds for {codename}"
+    what = _("{rom} builds for {codename}").format(rom="crDroid", codename=codename)
     url = f"{base}/{codename}.json"
     data = http.get_json(url, what)
     entries = data.get("response") if isinstance(data, dict) else None
     if not isinstance(entries, list):
-        raise UpdateError(f"{what}: {url} is not crDroid OTA data ('response' missing)")
+        raise UpdateError(
+            _("{what}: {url} is not {rom} OTA data ('{field}' missing)").format(
+                what=what, url=url, rom="crDroid", field="response"
+            )
+        )
     builds = []
     for i, entry in enumerate(entries):
-        where = f"build {i + 1}"
+        where = _build_no(i + 1)
         record = dict(entry) if isinstance(entry, dict) else {}
         record["url"] = record.get("download")
         f = _checked_file("rom_zip", record, what, where)
@@ -254,18 +311,25 @@ FETCHERS: dict[str, Callable[[str, str, _Http], tuple[str, list[Build]]]] = {
 def refresh(rom: Rom, codename: str, *, session: requests.Session | None = None) -> UpdateResult:
     """Fetch one ROM's builds for one device and store them; errors are reported, not raised."""
     if not rom.builds_api:
-        return UpdateResult(rom.id, codename, error=f"{rom.name} declares no builds API")
+        return UpdateResult(rom.id, codename, error=_("{rom} declares no builds API").format(rom=rom.name))
     api_codename = rom.devices.get(codename, {}).get("builds_codename") or codename
+    client = _Http(session)
     try:
-        url, builds = FETCHERS[rom.builds_api["kind"]](api_codename, api_base(rom), _Http(session))
+        url, builds = FETCHERS[rom.builds_api["kind"]](api_codename, api_base(rom), client)
         if not builds:
-            raise UpdateError(f"{rom.name} lists no builds for {api_codename} at {url}")
+            raise UpdateError(
+                _("{rom} lists no builds for {codename} at {url}").format(
+                    rom=rom.name, codename=api_codename, url=url
+                )
+            )
         now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
-        path = cache.store(cache.CachedBuilds(rom.id, codename, now, url, tuple(builds)))
+        path = store(CachedBuilds(rom.id, codename, now, url, tuple(builds)))
     except UpdateError as e:
         return UpdateResult(rom.id, codename, error=e.message)
     except OSError as e:
-        return UpdateResult(rom.id, codename, error=f"cannot write the cache: {e}")
+        return UpdateResult(rom.id, codename, error=_("cannot write the cache: {problem}").format(problem=e))
+    finally:
+        client.close()
     return UpdateResult(rom.id, codename, builds=len(builds), path=str(path))
 
 

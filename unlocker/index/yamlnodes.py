@@ -11,6 +11,8 @@ from typing import Any
 
 import yaml
 
+from unlocker.i18n import _
+
 try:  # libyaml is ~10x faster on the ~600 device files; the pure-Python loader is the fallback
     _Loader: type = yaml.CSafeLoader
 except AttributeError:  # pragma: no cover - depends on how PyYAML was built
@@ -51,9 +53,10 @@ def compose(text: str, filename: str) -> yaml.Node | None:
         mark = e.problem_mark or e.context_mark
         line = mark.line + 1 if mark is not None else 0
         problem = " ".join(str(part) for part in (e.context, e.problem) if part)
-        raise YamlSyntaxError(Issue(filename, line, "", f"YAML syntax error: {problem}")) from None
+        message = _("YAML syntax error: {problem}").format(problem=problem)
+        raise YamlSyntaxError(Issue(filename, line, "", message)) from e
     except yaml.YAMLError as e:
-        raise YamlSyntaxError(Issue(filename, 0, "", f"YAML error: {e}")) from None
+        raise YamlSyntaxError(Issue(filename, 0, "", _("YAML error: {problem}").format(problem=e))) from e
 
 
 def to_python(node: yaml.Node | None) -> Any:

@@ -53,7 +53,7 @@ def layout_of_sparse(f: BinaryIO) -> ImageLayout:
     f.seek(0)
     header = read_header(f)
     extents: list[Extent] = []
-    for chunk, _ in iter_chunks(f, header, payloads=False):
+    for chunk, _unused in iter_chunks(f, header, payloads=False):
         if chunk.kind == RAW:
             extents.append(Extent(RAW, chunk.start_block, chunk.blocks, chunk.data_offset))
         elif chunk.kind == FILL:

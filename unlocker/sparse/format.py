@@ -11,6 +11,7 @@ import struct
 from dataclasses import dataclass
 
 from unlocker.errors import ImageError
+from unlocker.i18n import _
 
 MAGIC = 0xED26FF3A
 MAGIC_BYTES = struct.pack("<I", MAGIC)
@@ -63,14 +64,26 @@ def is_sparse(head: bytes) -> bool:
 def parse_header(data: bytes) -> SparseHeader:
     """Validate and decode a file header; ImageError says what is wrong."""
     if len(data) < FILE_HEADER_SIZE:
-        raise ImageError(f"sparse header truncated: {len(data)} of {FILE_HEADER_SIZE} bytes")
+        raise ImageError(
+            _("sparse header truncated: {got} of {size} bytes").format(got=len(data), size=FILE_HEADER_SIZE)
+        )
     magic, major, minor, fhs, chs, blk_sz, total_blks, total_chunks, checksum = FILE_HEADER.unpack_from(data)
     if magic != MAGIC:
-        raise ImageError("not an Android sparse image (bad magic)")
+        raise ImageError(_("not an Android sparse image (bad magic)"))
     if major != 1:
-        raise ImageError(f"sparse format version {major}.{minor} is not supported (only 1.x)")
+        raise ImageError(
+            _("sparse format version {major}.{minor} is not supported (only 1.x)").format(
+                major=major, minor=minor
+            )
+        )
     if fhs < FILE_HEADER_SIZE or chs < CHUNK_HEADER_SIZE:
-        raise ImageError(f"sparse header sizes are invalid (file {fhs}, chunk {chs})")
+        raise ImageError(
+            _("sparse header sizes are invalid (file {file_size}, chunk {chunk_size})").format(
+                file_size=fhs, chunk_size=chs
+            )
+        )
     if blk_sz == 0 or blk_sz % 4 or blk_sz > MAX_BLOCK_SIZE:
-        raise ImageError(f"sparse block size {blk_sz} is invalid (must be a non-zero multiple of 4)")
+        raise ImageError(
+            _("sparse block size {size} is invalid (must be a non-zero multiple of 4)").format(size=blk_sz)
+        )
     return SparseHeader(major, minor, fhs, chs, blk_sz, total_blks, total_chunks, checksum)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from unlocker.errors import ImageError
+from unlocker.i18n import _
 from unlocker.sparse.format import (
     CHUNK_HEADER,
     CHUNK_NAMES,
@@ -46,7 +47,7 @@ class Chunk:
 def read_header(f: BinaryIO) -> SparseHeader:
     header = parse_header(f.read(FILE_HEADER_SIZE))
     if header.file_hdr_sz > FILE_HEADER_SIZE:
-        _skip(f, header.file_hdr_sz - FILE_HEADER_SIZE, "file header")
+        _skip(f, header.file_hdr_sz - FILE_HEADER_SIZE, _("file header"))
     return header
 
 
@@ -63,36 +64,54 @@ def iter_chunks(
     for index in range(header.total_chunks):
         raw = f.read(header.chunk_hdr_sz)
         if len(raw) < header.chunk_hdr_sz:
-            raise ImageError(f"sparse image truncated: chunk {index + 1} of {header.total_chunks} is missing")
-        kind, _, blocks, total = CHUNK_HEADER.unpack_from(raw)
+            raise ImageError(
+                _("sparse image truncated: chunk {number} of {total} is missing").format(
+                    number=index + 1, total=header.total_chunks
+                )
+            )
+        kind, _reserved, blocks, total = CHUNK_HEADER.unpack_from(raw)
         size = total - header.chunk_hdr_sz
-        where = f"chunk {index + 1} of {header.total_chunks}"
+        where = _("chunk {number} of {total}").format(number=index + 1, total=header.total_chunks)
         if size < 0:
-            raise ImageError(f"{where}: total size {total} is smaller than its header")
+            raise ImageError(
+                _("{chunk}: total size {size} is smaller than its header").format(chunk=where, size=total)
+            )
         if block + blocks > header.total_blks:
             raise ImageError(
-                f"{where} claims blocks up to {block + blocks}, but the image has only {header.total_blks}"
+                _("{chunk} claims blocks up to {end}, but the image has only {total}").format(
+                    chunk=where, end=block + blocks, total=header.total_blks
+                )
             )
         data_offset = offset + header.chunk_hdr_sz
         fill = crc = None
         if kind == RAW:
             if size != blocks * header.blk_sz:
                 raise ImageError(
-                    f"{where}: RAW chunk has {size} bytes for {blocks} blocks of {header.blk_sz}"
+                    _("{chunk}: RAW chunk has {size} bytes for {blocks} blocks of {block_size}").format(
+                        chunk=where, size=size, blocks=blocks, block_size=header.blk_sz
+                    )
                 )
         elif kind == FILL:
             if size != 4:
-                raise ImageError(f"{where}: FILL chunk must carry 4 bytes, has {size}")
+                raise ImageError(
+                    _("{chunk}: FILL chunk must carry 4 bytes, has {size}").format(chunk=where, size=size)
+                )
             fill = _read_exact(f, 4, where)
         elif kind == DONT_CARE:
             if size != 0:
-                raise ImageError(f"{where}: DONT_CARE chunk must carry no data, has {size}")
+                raise ImageError(
+                    _("{chunk}: DONT_CARE chunk must carry no data, has {size}").format(
+                        chunk=where, size=size
+                    )
+                )
         elif kind == CRC32:
             if size != 4 or blocks != 0:
-                raise ImageError(f"{where}: CRC32 chunk must carry 4 bytes and cover no blocks")
+                raise ImageError(
+                    _("{chunk}: CRC32 chunk must carry 4 bytes and cover no blocks").format(chunk=where)
+                )
             (crc,) = struct.unpack("<I", _read_exact(f, 4, where))
         else:
-            raise ImageError(f"{where}: unknown chunk type {kind:#06x}")
+            raise ImageError(_("{chunk}: unknown chunk type {kind}").format(chunk=where, kind=f"{kind:#06x}"))
         chunk = Chunk(index, kind, block, blocks, data_offset, size, fill, crc)
         if kind == RAW:
             if payloads:
@@ -105,7 +124,11 @@ def iter_chunks(
         block += blocks
         offset = data_offset + size
     if block != header.total_blks:
-        raise ImageError(f"sparse chunks cover {block} blocks but the header says {header.total_blks}")
+        raise ImageError(
+            _("sparse chunks cover {blocks} blocks but the header says {total}").format(
+                blocks=block, total=header.total_blks
+            )
+        )
 
 
 def _payload(f: BinaryIO, size: int, where: str) -> Iterator[bytes]:
@@ -113,7 +136,11 @@ def _payload(f: BinaryIO, size: int, where: str) -> Iterator[bytes]:
     while left:
         data = f.read(min(BUFFER, left))
         if not data:
-            raise ImageError(f"sparse image truncated inside {where} ({left} bytes missing)")
+            raise ImageError(
+                _("sparse image truncated inside {chunk} ({missing} bytes missing)").format(
+                    chunk=where, missing=left
+                )
+            )
         left -= len(data)
         yield data
 
@@ -121,7 +148,7 @@ def _payload(f: BinaryIO, size: int, where: str) -> Iterator[bytes]:
 def _read_exact(f: BinaryIO, n: int, where: str) -> bytes:
     data = f.read(n)
     if len(data) != n:
-        raise ImageError(f"sparse image truncated inside {where}")
+        raise ImageError(_("sparse image truncated inside {chunk}").format(chunk=where))
     return data
 
 
@@ -133,9 +160,9 @@ def _skip(f: BinaryIO, n: int, where: str) -> None:
         end = f.seek(0, 2)
         f.seek(before + n)
         if before + n > end:
-            raise ImageError(f"sparse image truncated inside {where}")
+            raise ImageError(_("sparse image truncated inside {chunk}").format(chunk=where))
     except (OSError, AttributeError):
-        for _ in _payload(f, n, where):
+        for _piece in _payload(f, n, where):
             pass
 
 
@@ -144,7 +171,7 @@ def has_crc_chunks(f: BinaryIO) -> bool:
     position = f.tell()
     try:
         header = read_header(f)
-        return any(chunk.kind == CRC32 for chunk, _ in iter_chunks(f, header, payloads=False))
+        return any(chunk.kind == CRC32 for chunk, _data in iter_chunks(f, header, payloads=False))
     finally:
         f.seek(position)
 
@@ -179,7 +206,9 @@ def apply_sparse(src: BinaryIO, dst: BinaryIO) -> int:
             for data in _repeat(b"\0\0\0\0", size):
                 crc = zlib.crc32(data, crc)
         elif chunk.kind == CRC32 and chunk.crc != crc:
-            raise ImageError(f"chunk {chunk.index + 1}: CRC32 mismatch (image is corrupt)")
+            raise ImageError(
+                _("chunk {number}: CRC32 mismatch (image is corrupt)").format(number=chunk.index + 1)
+            )
     dst.seek(0, 2)
     if dst.tell() < header.expanded_size:
         dst.truncate(header.expanded_size)

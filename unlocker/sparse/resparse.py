@@ -9,6 +9,7 @@ budget is left, so pieces are at least 7/8 of the limit.
 from __future__ import annotations
 
 from unlocker.errors import ImageError
+from unlocker.i18n import _
 from unlocker.sparse.extents import Extent, ImageLayout
 from unlocker.sparse.format import CHUNK_HEADER_SIZE, RAW
 from unlocker.sparse.writer import chunk_bytes
@@ -21,7 +22,11 @@ def resparse(layout: ImageLayout, limit: int) -> list[list[Extent]]:
     budget = limit - OVERHEAD
     blk = layout.blk_sz
     if budget < CHUNK_HEADER_SIZE + blk:
-        raise ImageError(f"download limit {limit} bytes is too small for {blk}-byte blocks")
+        raise ImageError(
+            _("download limit {limit} bytes is too small for {block_size}-byte blocks").format(
+                limit=limit, block_size=blk
+            )
+        )
     pieces: list[list[Extent]] = []
     current: list[Extent] = []
     used = 0
@@ -44,7 +49,7 @@ def resparse(layout: ImageLayout, limit: int) -> list[list[Extent]]:
                 current, used = [], 0
                 continue
         if not current:  # cannot happen for FILL (16 bytes) with a sane budget
-            raise ImageError("image cannot be split to the download limit")
+            raise ImageError(_("image cannot be split to the download limit"))
         pieces.append(current)
         current, used = [], 0
         queue.insert(0, extent)

@@ -28,15 +28,16 @@ def build_report(device_name: str | None, *, include_phone: bool = True) -> dict
 
 
 def _phone_section(device_name: str | None) -> dict[str, Any]:
-    from unlocker.device.state import read_state
-    from unlocker.transport.select import open_client
+    from unlocker.device.connect import connect_fastboot
+    from unlocker.device.facts import read_facts
+    from unlocker.device.state import status_report
 
     try:
-        client = open_client(device_name)
+        client = connect_fastboot(device_name)
     except UnlockerError as e:
         return {"reachable": False, "error": str(e)}
     try:
-        state = read_state(client).to_json()
+        state = status_report(read_facts(client, full=True))  # as `unlocker status --json` shows it
         variables = client.getvar_all()
     except UnlockerError as e:
         return {"reachable": True, "error": str(e)}

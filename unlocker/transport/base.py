@@ -1,6 +1,6 @@
-"""The transport interface: a byte pipe to one phone in fastboot mode.
+"""The transport interface: a byte pipe to one phone.
 
-The fastboot protocol layer only ever sees this interface; it never imports pyusb
+The protocol layers (fastboot, adb) only ever see this interface; it never imports pyusb
 or socket. A transport moves *messages*: one command or response per ``write``/``read``
 on USB (one bulk transfer) and one frame on TCP. Data phases may span many writes.
 """
@@ -8,6 +8,27 @@ on USB (one bulk transfer) and one frame on TCP. Data phases may span many write
 from __future__ import annotations
 
 import abc
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class UsbInterface:
+    """Which USB interface a protocol lives on, and how to talk about it to a person.
+
+    The protocol layer owns these facts (fastboot: ff/42/03, adb: ff/42/01) and passes them down;
+    the USB transport only matches descriptors. ``mode`` and ``how_to_enter`` are marked for
+    translation (``N_``) by their owner and translated where shown.
+    """
+
+    cls: int
+    subclass: int
+    protocol: int
+    mode: str  # "fastboot mode", "adb", ... as in "no phone in fastboot mode on USB"
+    how_to_enter: str  # what the person does with the phone to make this interface appear
+
+    @property
+    def triple(self) -> tuple[int, int, int]:
+        return (self.cls, self.subclass, self.protocol)
 
 
 class Transport(abc.ABC):

@@ -10,7 +10,9 @@ from __future__ import annotations
 import socket
 import struct
 
+from unlocker import commands
 from unlocker.errors import DeviceDisconnected, DeviceNotFound, ProtocolError, TransportTimeout
+from unlocker.i18n import _
 from unlocker.transport.base import Transport
 
 DEFAULT_PORT = 5554
@@ -40,24 +42,32 @@ class TcpTransport(Transport):
             sock = socket.create_connection((self.host, self.port), timeout=self.connect_timeout)
         except OSError as e:
             raise DeviceNotFound(
-                f"{self.name}: cannot connect ({e.strerror or e})",
-                hint="Check the address and that the phone (or `unlocker emulate`) is listening on that port.",
-            ) from None
+                _("{phone}: cannot connect ({reason})").format(phone=self.name, reason=e.strerror or e),
+                hint=_(
+                    "Check the address and that the phone (or {command}) is listening on that port."
+                ).format(command=commands.show(commands.EMULATE)),
+            ) from e
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self._sock = sock
         try:
             sock.settimeout(HANDSHAKE_TIMEOUT)
             sock.sendall(b"FB01")
             reply = self._recv_exact(4)
-        except (TransportTimeout, DeviceDisconnected):
+        except (TransportTimeout, DeviceDisconnected) as e:
             self.close()
             raise ProtocolError(
-                f"{self.name}: no fastboot handshake (the target may not support TCP fastboot)",
-                hint="Is this port really a phone in fastboot mode?",
-            ) from None
+                _("{phone}: no fastboot handshake (the target may not support TCP fastboot)").format(
+                    phone=self.name
+                ),
+                hint=_("Is this port really a phone in fastboot mode?"),
+            ) from e
         if reply[:2] != b"FB" or not reply[2:].isdigit() or int(reply[2:]) < 1:
             self.close()
-            raise ProtocolError(f"{self.name}: unrecognized handshake {reply!r}; not a fastboot device")
+            raise ProtocolError(
+                _("{phone}: unrecognized handshake {reply}; not a fastboot device").format(
+                    phone=self.name, reply=repr(reply)
+                )
+            )
 
     def write(self, data: bytes | bytearray | memoryview) -> None:
         sock = self._require()
@@ -67,9 +77,11 @@ class TcpTransport(Transport):
             sock.sendall(data)
         except OSError as e:
             raise DeviceDisconnected(
-                f"{self.name}: connection lost while sending ({e.strerror or e})",
-                hint="The phone closed the connection: check it is still in fastboot mode and retry.",
-            ) from None
+                _("{phone}: connection lost while sending ({reason})").format(
+                    phone=self.name, reason=e.strerror or e
+                ),
+                hint=_("The phone closed the connection: check it is still in fastboot mode and retry."),
+            ) from e
 
     def read(self, size: int, timeout: float) -> bytes:
         if not self._pending:
@@ -77,8 +89,10 @@ class TcpTransport(Transport):
             (length,) = _LENGTH.unpack(self._recv_exact(8))
             if length > MAX_FRAME:
                 raise ProtocolError(
-                    f"{self.name}: impossible frame length {length}; this is not fastboot over TCP",
-                    hint="Check the address points at a phone in fastboot mode.",
+                    _("{phone}: impossible frame length {length}; this is not fastboot over TCP").format(
+                        phone=self.name, length=length
+                    ),
+                    hint=_("Check the address points at a phone in fastboot mode."),
                 )
             self._pending = self._recv_exact(length) if length else b""
             if not length:
@@ -96,7 +110,7 @@ class TcpTransport(Transport):
 
     def _require(self) -> socket.socket:
         if self._sock is None:
-            raise DeviceDisconnected(f"{self.name}: not connected")
+            raise DeviceDisconnected(_("{phone}: not connected").format(phone=self.name))
         return self._sock
 
     def _recv_exact(self, n: int) -> bytes:
@@ -107,18 +121,21 @@ class TcpTransport(Transport):
         while got < n:
             try:
                 k = sock.recv_into(view[got:])
-            except TimeoutError:
-                raise TransportTimeout(f"{self.name}: no answer in time") from None
+            except TimeoutError as e:
+                raise TransportTimeout(_("{phone}: no answer in time").format(phone=self.name)) from e
             except OSError as e:
                 raise DeviceDisconnected(
-                    f"{self.name}: connection lost ({e.strerror or e})",
-                    hint="The phone went away: check it is still in fastboot mode and retry.",
-                ) from None
+                    _("{phone}: connection lost ({reason})").format(phone=self.name, reason=e.strerror or e),
+                    hint=_("The phone went away: check it is still in fastboot mode and retry."),
+                ) from e
             if not k:
-                what = "mid-response" if got else "before answering"
+                if got:
+                    message = _("{phone}: the phone closed the connection mid-response")
+                else:
+                    message = _("{phone}: the phone closed the connection before answering")
                 raise DeviceDisconnected(
-                    f"{self.name}: the phone closed the connection {what}",
-                    hint="Check the phone is still in fastboot mode, then retry.",
+                    message.format(phone=self.name),
+                    hint=_("Check the phone is still in fastboot mode, then retry."),
                 )
             got += k
         return bytes(buf)

@@ -1,18 +1,18 @@
-"""Fastboot over USB via pyusb and libusb.
+"""Phones on USB via pyusb and libusb, for any protocol that lives on a bulk interface.
 
-Facts (AOSP fastboot.cpp ``match_fastboot_with_serial``, usb_linux.cpp): a phone in fastboot
-mode exposes an interface of class 0xFF, subclass 0x42, protocol 0x03 with one bulk IN and one
-bulk OUT endpoint. Vendor IDs are never checked (Xiaomi shows up as 18d1:d00d or 2717:d00d,
-other makers with their own). ``-s`` names a phone by its serial number or by its port,
-``usb:BUS-PORT[.PORT...]`` as Linux sysfs names it (``usb:1-1``). One bulk OUT transfer carries
-one command; one bulk IN transfer carries one response.
+Facts (AOSP fastboot.cpp ``match_fastboot_with_serial``, adb's usb_linux.cpp): a protocol is
+an interface of a given class/subclass/protocol (fastboot ff/42/03, adb ff/42/01, passed in by
+the protocol layer as a :class:`UsbInterface`) with one bulk IN and one bulk OUT endpoint. Vendor
+IDs are never checked (Xiaomi shows up as 18d1:d00d or 2717:d00d, other makers with their own).
+``-s`` names a phone by its serial number or by its port, ``usb:BUS-PORT[.PORT...]`` as Linux
+sysfs names it (``usb:1-1``). One bulk OUT transfer carries one command; one bulk IN transfer
+carries one response.
 """
 
 from __future__ import annotations
 
 import array
 import errno
-import os
 import platform
 from dataclasses import dataclass
 
@@ -20,6 +20,7 @@ import usb.backend.libusb1
 import usb.core
 import usb.util
 
+from unlocker import commands, settings
 from unlocker.errors import (
     DeviceDisconnected,
     DeviceNotFound,
@@ -29,9 +30,9 @@ from unlocker.errors import (
     UsageError,
     UsbBackendMissing,
 )
-from unlocker.transport.base import Transport
+from unlocker.i18n import N_, _
+from unlocker.transport.base import Transport, UsbInterface
 
-FASTBOOT_CLASS, FASTBOOT_SUBCLASS, FASTBOOT_PROTOCOL = 0xFF, 0x42, 0x03
 # Large OUT transfers keep the bus busy (AOSP: 256 KiB URBs on Linux, 1 MiB on Windows);
 # libusb cuts them into 16 KiB URBs on Linux itself.
 WRITE_CHUNK = 1024 * 1024
@@ -39,20 +40,33 @@ WRITE_CHUNK = 1024 * 1024
 WRITE_TIMEOUT = 10.0
 NO_PERMISSION = "no permission"
 
-_UDEV_HINT = (
-    "Install the udev rules: sudo cp udev/51-unlocker.rules /etc/udev/rules.d/ && "
-    "sudo udevadm control --reload-rules && sudo udevadm trigger, then replug the phone "
-    "(see udev/README.md). `unlocker doctor` checks the setup."
+_UDEV_HINT = N_(
+    "Install the udev rules: {command}, then replug the phone (see udev/README.md). "
+    "{doctor} checks the setup."
 )
-_PERMISSION_HINTS = {
-    "Linux": _UDEV_HINT,
-    "Windows": "Install a WinUSB driver for the phone's fastboot interface (Google USB Driver), "
-    "then replug it. `unlocker doctor` checks the setup.",
-}
-_CABLE_HINT = (
-    "The phone left the USB bus (rebooted, unplugged, or a flaky cable/port). Wait for the fastboot "
-    "screen, prefer a USB 2 port without a hub, and run the command again."
+_UDEV_COMMAND = (
+    "sudo cp udev/51-unlocker.rules /etc/udev/rules.d/ && "
+    "sudo udevadm control --reload-rules && sudo udevadm trigger"
 )
+_WINDOWS_HINT = N_(
+    "Install a WinUSB driver for the phone's USB interface (Google USB Driver), then replug it. "
+    "{doctor} checks the setup."
+)
+_OTHER_HINT = N_("Run {doctor} to check the USB setup.")
+_CABLE_HINT = N_(
+    "The phone left the USB bus (rebooted, unplugged, or a flaky cable/port). Wait for the phone's "
+    "screen to settle, prefer a USB 2 port without a hub, and run the command again."
+)
+
+
+def _permission_hint() -> str:
+    system = platform.system()
+    doctor = commands.show(commands.DOCTOR)
+    if system == "Linux":
+        return _(_UDEV_HINT).format(command=_UDEV_COMMAND, doctor=doctor)
+    if system == "Windows":
+        return _(_WINDOWS_HINT).format(doctor=doctor)
+    return _(_OTHER_HINT).format(doctor=doctor)
 
 
 @dataclass(frozen=True)
@@ -84,8 +98,8 @@ class UsbDeviceInfo:
         return self.serial or self.path
 
     def describe(self) -> str:
-        what = self.serial or f"serial unknown: {self.problem or 'unreadable'}"
-        return f"{what} at {self.path} ({self.usb_id})"
+        what = self.serial or _("serial unknown: {problem}").format(problem=self.problem or _("unreadable"))
+        return _("{what} at {path} ({usb_id})").format(what=what, path=self.path, usb_id=self.usb_id)
 
 
 @dataclass
@@ -105,7 +119,7 @@ def default_backend() -> usb.backend.IBackend:
     ``UNLOCKER_LIBUSB=system`` skips the wheel's copy (e.g. to use a distribution build with
     udev support); ``UNLOCKER_LIBUSB=/path/to/libusb-1.0.so`` loads that file.
     """
-    choice = os.environ.get("UNLOCKER_LIBUSB", "").strip()
+    choice = settings.get("UNLOCKER_LIBUSB") or ""
     if choice in ("", "bundled"):
         backend = _bundled_backend() or usb.backend.libusb1.get_backend()
     elif choice == "system":
@@ -113,12 +127,17 @@ def default_backend() -> usb.backend.IBackend:
     else:
         backend = usb.backend.libusb1.get_backend(find_library=lambda _name: choice)
     if backend is None:
+        if choice:
+            message = _("no libusb backend (UNLOCKER_LIBUSB={choice}): USB phones cannot be reached")
+        else:
+            message = _("no libusb backend: USB phones cannot be reached")
         raise UsbBackendMissing(
-            "no libusb backend: USB phones cannot be reached"
-            + (f" (UNLOCKER_LIBUSB={choice})" if choice else ""),
-            hint="Reinstall unlocker (the libusb-package wheel brings libusb) or install libusb-1.0 "
-            "(Debian/Ubuntu: sudo apt install libusb-1.0-0; macOS: brew install libusb). "
-            "`unlocker doctor` checks the setup.",
+            message.format(choice=choice),
+            hint=_(
+                "Reinstall unlocker (the libusb-package wheel brings libusb) or install libusb-1.0 "
+                "(Debian/Ubuntu: sudo apt install libusb-1.0-0; macOS: brew install libusb). "
+                "{doctor} checks the setup."
+            ).format(doctor=commands.show(commands.DOCTOR)),
         )
     return backend
 
@@ -132,19 +151,24 @@ def _bundled_backend() -> usb.backend.IBackend | None:
         return None
 
 
-def list_usb_devices(backend: usb.backend.IBackend | None = None) -> list[UsbDeviceInfo]:
-    """Every fastboot interface on USB, sorted by port; unreadable ones carry ``problem``."""
-    return [c.info for c in _scan(backend or default_backend())]
+def list_usb_devices(
+    interface: UsbInterface, backend: usb.backend.IBackend | None = None
+) -> list[UsbDeviceInfo]:
+    """Every USB device offering ``interface``, sorted by port; unreadable ones carry ``problem``."""
+    return [c.info for c in _scan(backend or default_backend(), interface)]
 
 
-def find_usb_transport(serial: str | None, *, backend: usb.backend.IBackend | None = None) -> UsbTransport:
-    """The phone named by ``serial`` (a serial number or ``usb:BUS-PORT``), or the only one.
+def find_usb_transport(
+    serial: str | None, *, interface: UsbInterface, backend: usb.backend.IBackend | None = None
+) -> UsbTransport:
+    """The phone offering ``interface`` named by ``serial`` (a serial number or ``usb:BUS-PORT``),
+    or the only one.
 
     Raises DeviceNotFound (nothing matches: retried by ``open_transport(wait=)``),
     DevicePermissionError, UsbBackendMissing, or UsageError when no name was given and
     several phones are connected. Returns an unopened transport.
     """
-    candidates = _scan(backend or default_backend())
+    candidates = _scan(backend or default_backend(), interface)
     if serial and serial.startswith("usb:"):
         matches = [c for c in candidates if c.info.path == serial]
     elif serial:
@@ -156,14 +180,19 @@ def find_usb_transport(serial: str | None, *, backend: usb.backend.IBackend | No
         if serial and unreadable:
             # The phone asked for may be one we are not allowed to open.
             raise _permission_error(unreadable[0].info)
-        raise _not_found(serial, candidates)
+        raise _not_found(serial, candidates, interface)
     if len(matches) > 1:
         listing = "; ".join(c.info.describe() for c in matches)
         example = matches[0].info.serial or matches[0].info.path
-        what = f"serial {serial}" if serial else "fastboot mode"
+        if serial:
+            message = _("{count} phones with serial {serial} on USB: {listing}")
+        else:
+            message = _("{count} phones in {mode} on USB: {listing}")
         raise UsageError(
-            f"{len(matches)} phones in {what} on USB: {listing}",
-            hint=f"Say which one with -s SERIAL or -s usb:BUS-PORT, e.g. -s {example}.",
+            message.format(count=len(matches), serial=serial, mode=_(interface.mode), listing=listing),
+            hint=_("Say which one with -s SERIAL or -s usb:BUS-PORT, e.g. {option}").format(
+                option=f"-s {example}"
+            ),
         )
     chosen = matches[0]
     if chosen.info.problem == NO_PERMISSION:
@@ -179,49 +208,55 @@ def find_usb_transport(serial: str | None, *, backend: usb.backend.IBackend | No
     )
 
 
-def _not_found(serial: str | None, candidates: list[_Candidate]) -> DeviceNotFound:
+def _not_found(serial: str | None, candidates: list[_Candidate], interface: UsbInterface) -> DeviceNotFound:
+    mode = _(interface.mode)
     if serial:
         present = "; ".join(c.info.describe() for c in candidates)
-        tail = f" (connected: {present})" if present else ""
+        if present:
+            message = _("no phone '{serial}' in {mode} on USB (connected: {present})")
+        else:
+            message = _("no phone '{serial}' in {mode} on USB")
         return DeviceNotFound(
-            f"no phone '{serial}' in fastboot mode on USB{tail}",
-            hint="Check the serial number (`unlocker devices` lists them) and that the phone shows "
-            "the fastboot screen.",
+            message.format(serial=serial, mode=mode, present=present),
+            hint=_("Check the serial number ({devices} lists them) and that the phone is in {mode}.").format(
+                devices=commands.show(commands.DEVICES), mode=mode
+            ),
         )
     return DeviceNotFound(
-        "no phone in fastboot mode on USB",
-        hint="Power off the phone, hold Volume Down + Power until the fastboot screen, and connect it "
-        "directly (no hub). For the virtual phone use -s tcp:127.0.0.1:5554. `unlocker doctor` checks "
-        "the setup.",
+        _("no phone in {mode} on USB").format(mode=mode),
+        hint=_(
+            "{how_to_enter} Connect it directly (no hub). For the virtual phone use -s tcp:127.0.0.1:5554. "
+            "{doctor} checks the setup."
+        ).format(how_to_enter=_(interface.how_to_enter), doctor=commands.show(commands.DOCTOR)),
     )
 
 
 def _permission_error(info: UsbDeviceInfo) -> DevicePermissionError:
     return DevicePermissionError(
-        f"no permission to open the phone at {info.path} ({info.usb_id})",
-        hint=_PERMISSION_HINTS.get(platform.system(), "Run `unlocker doctor` to check the USB setup."),
+        _("no permission to open the phone at {path} ({usb_id})").format(path=info.path, usb_id=info.usb_id),
+        hint=_permission_hint(),
     )
 
 
 # --- enumeration ------------------------------------------------------------------------------
 
 
-def _scan(backend: usb.backend.IBackend) -> list[_Candidate]:
+def _scan(backend: usb.backend.IBackend, interface: UsbInterface) -> list[_Candidate]:
     try:
         devices = list(usb.core.find(find_all=True, backend=backend))
     except usb.core.USBError as e:
-        raise TransportError(f"cannot list USB devices ({e.strerror or e})") from None
+        raise TransportError(_("cannot list USB devices ({reason})").format(reason=e.strerror or e)) from e
     found = []
     for device in devices:
-        candidate = _fastboot_candidate(device)
+        candidate = _candidate(device, interface)
         if candidate is not None:
             found.append(candidate)
     found.sort(key=lambda c: (c.info.bus, c.info.port_numbers or (), c.info.address))
     return found
 
 
-def _fastboot_candidate(device: usb.core.Device) -> _Candidate | None:
-    """The fastboot interface of ``device`` with its strings, or None (not fastboot, or gone)."""
+def _candidate(device: usb.core.Device, wanted: UsbInterface) -> _Candidate | None:
+    """The ``wanted`` interface of ``device`` with its strings, or None (not offered, or gone)."""
     try:
         for config in device:
             for interface in config:
@@ -229,7 +264,7 @@ def _fastboot_candidate(device: usb.core.Device) -> _Candidate | None:
                     interface.bInterfaceClass,
                     interface.bInterfaceSubClass,
                     interface.bInterfaceProtocol,
-                ) != (FASTBOOT_CLASS, FASTBOOT_SUBCLASS, FASTBOOT_PROTOCOL):
+                ) != wanted.triple:
                     continue
                 endpoints = _bulk_endpoints(interface)
                 if endpoints is None:
@@ -288,9 +323,9 @@ def _read_strings(device: usb.core.Device) -> tuple[str | None, str | None, str 
             return None, None, NO_PERMISSION
         if _gone(e):
             return None
-        return None, None, f"unreadable ({e.strerror or e})"
+        return None, None, _("unreadable ({reason})").format(reason=e.strerror or e)
     except (ValueError, NotImplementedError) as e:
-        return None, None, f"unreadable ({e})"
+        return None, None, _("unreadable ({reason})").format(reason=e)
     finally:
         usb.util.dispose_resources(device)
 
@@ -304,7 +339,7 @@ def _gone(error: usb.core.USBError) -> bool:
 
 
 class UsbTransport(Transport):
-    """One claimed fastboot interface. Build it with ``find_usb_transport``."""
+    """One claimed bulk interface. Build it with ``find_usb_transport``."""
 
     max_write_size = WRITE_CHUNK
 
@@ -337,7 +372,7 @@ class UsbTransport(Transport):
             usb.util.claim_interface(self.device, self.interface)
         except usb.core.USBError as e:
             usb.util.dispose_resources(self.device)
-            raise self._open_error(e) from None
+            raise self._open_error(e) from e
         self._open = True
 
     def _detach_kernel_driver(self) -> None:
@@ -368,14 +403,21 @@ class UsbTransport(Transport):
             return _permission_error(self.info)
         if _gone(e):
             # It went away before we got hold of it (rebooting): waiting callers look again.
-            return DeviceNotFound(f"{self.name}: the phone left USB while opening it", hint=_CABLE_HINT)
+            return DeviceNotFound(
+                _("{phone}: the phone left USB while opening it").format(phone=self.name), hint=_(_CABLE_HINT)
+            )
         if e.errno == errno.EBUSY:
             return TransportError(
-                f"{self.name}: the phone's fastboot interface is in use by another program",
-                hint="Close other fastboot tools (fastboot, Mi Flash, Mi Unlock, another unlocker) and retry.",
+                _("{phone}: the phone's USB interface is in use by another program").format(phone=self.name),
+                hint=_(
+                    "Close other fastboot tools and adb (fastboot, adb, Mi Flash, Mi Unlock, another unlocker) and retry."
+                ),
             )
         return TransportError(
-            f"{self.name}: cannot open the USB device ({e.strerror or e})", hint=_CABLE_HINT
+            _("{phone}: cannot open the USB device ({reason})").format(
+                phone=self.name, reason=e.strerror or e
+            ),
+            hint=_(_CABLE_HINT),
         )
 
     def write(self, data: bytes | bytearray | memoryview) -> None:
@@ -390,9 +432,11 @@ class UsbTransport(Transport):
             try:
                 sent = self.device.write(self.ep_out, chunk, timeout_ms)
             except usb.core.USBError as e:
-                raise self._io_error(e, "sending", WRITE_TIMEOUT) from None
+                raise self._io_error(e, _("sending"), WRITE_TIMEOUT) from e
             if sent <= 0:
-                raise DeviceDisconnected(f"{self.name}: the phone accepted no data", hint=_CABLE_HINT)
+                raise DeviceDisconnected(
+                    _("{phone}: the phone accepted no data").format(phone=self.name), hint=_(_CABLE_HINT)
+                )
             offset += sent
 
     def read(self, size: int, timeout: float) -> bytes:
@@ -411,25 +455,38 @@ class UsbTransport(Transport):
             try:
                 count = self.device.read(self.ep_in, buffer, timeout_ms)
             except usb.core.USBError as e:
-                raise self._io_error(e, "waiting for an answer", timeout) from None
+                raise self._io_error(e, _("waiting for an answer"), timeout) from e
             if count:  # zero-length packets end a transfer; they carry no message
                 return buffer[:count].tobytes()
 
     def _io_error(self, e: usb.core.USBError, doing: str, timeout: float) -> TransportError:
         if isinstance(e, usb.core.USBTimeoutError) or e.errno == errno.ETIMEDOUT:
             return TransportTimeout(
-                f"{self.name}: USB timeout after {timeout:g} s while {doing}",
-                hint="Check that the phone still shows the fastboot screen and the cable is firm, then retry.",
+                _("{phone}: USB timeout after {seconds} s while {doing}").format(
+                    phone=self.name, seconds=f"{timeout:g}", doing=doing
+                ),
+                hint=_(
+                    "Check that the phone's screen still shows the same mode and the cable is firm, then retry."
+                ),
             )
+        reason = e.strerror or e
         if _gone(e) or e.errno in (errno.EPIPE, errno.EIO, errno.EPROTO):
             return DeviceDisconnected(
-                f"{self.name}: the phone went away while {doing} ({e.strerror or e})", hint=_CABLE_HINT
+                _("{phone}: the phone went away while {doing} ({reason})").format(
+                    phone=self.name, doing=doing, reason=reason
+                ),
+                hint=_(_CABLE_HINT),
             )
-        return TransportError(f"{self.name}: USB error while {doing} ({e.strerror or e})", hint=_CABLE_HINT)
+        return TransportError(
+            _("{phone}: USB error while {doing} ({reason})").format(
+                phone=self.name, doing=doing, reason=reason
+            ),
+            hint=_(_CABLE_HINT),
+        )
 
     def _require(self) -> None:
         if not self._open:
-            raise DeviceDisconnected(f"{self.name}: not connected")
+            raise DeviceDisconnected(_("{phone}: not connected").format(phone=self.name))
 
     def close(self) -> None:
         if not self._open:

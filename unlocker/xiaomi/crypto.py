@@ -19,7 +19,9 @@ import json
 from cryptography.hazmat.primitives import padding
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
+from unlocker import commands
 from unlocker.errors import ResponseDecodeError
+from unlocker.i18n import _
 
 # The PC client's signing key, identical in every public client (MiUnlockTool, XiaoMiToolV2 ports).
 SIGN_KEY = b"2tBeoEyJTunmWUGq7bQH2Abn0k2NhhurOaqBfyxCuLVgn4AVj7swcawe53uDUno"
@@ -84,17 +86,19 @@ def decrypt_response(body: str, ssecurity: str) -> dict:
     text = body.strip()
     if text.startswith("<"):
         raise ResponseDecodeError(
-            "Xiaomi's unlock server answered with a web page instead of data",
-            hint="The server or a network filter is interfering; try again later or from another network.",
+            _("Xiaomi's unlock server answered with a web page instead of data"),
+            hint=_("The server or a network filter is interfering; try again later or from another network."),
         )
     try:
         inner = decrypt_value(text, ssecurity)
         obj = json.loads(base64.b64decode(inner, validate=True))
     except (binascii.Error, ValueError, UnicodeDecodeError) as e:
         raise ResponseDecodeError(
-            f"Xiaomi's unlock server sent an answer that cannot be decoded ({e.__class__.__name__})",
-            hint="Try again later; if it persists, your session may be stale: `unlocker logout`, then log in.",
-        ) from None
+            _("Xiaomi's unlock server sent an answer that cannot be decoded"),
+            hint=_(
+                "Try again later; if it persists, your session may be stale: {logout}, then {login}."
+            ).format(logout=commands.show(commands.LOGOUT), login=commands.show(commands.LOGIN)),
+        ) from e
     if not isinstance(obj, dict):
-        raise ResponseDecodeError("Xiaomi's unlock server sent an answer of an unexpected shape")
+        raise ResponseDecodeError(_("Xiaomi's unlock server sent an answer of an unexpected shape"))
     return obj

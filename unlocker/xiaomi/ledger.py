@@ -9,6 +9,7 @@ import re
 from dataclasses import asdict, dataclass
 
 from unlocker import paths
+from unlocker.i18n import _
 
 UTC = dt.timezone.utc
 BEIJING = dt.timezone(dt.timedelta(hours=8), "Beijing")
@@ -81,9 +82,11 @@ def _hours_until(ends: dt.datetime, now: dt.datetime) -> int:
 
 
 def describe_end(ends_at: str) -> str:
+    """When the waiting period ends, for people: local time, UTC and Beijing time (Xiaomi counts in it)."""
     ends = dt.datetime.fromisoformat(ends_at)
-    local = ends.astimezone()
-    return (
-        f"{local:%Y-%m-%d %H:%M} local time, {ends.astimezone(UTC):%Y-%m-%d %H:%M} UTC, "
-        f"{ends.astimezone(BEIJING):%Y-%m-%d %H:%M} Beijing time"
+    stamp = "%Y-%m-%d %H:%M"
+    return _("{local} local time, {utc} UTC, {beijing} Beijing time").format(
+        local=ends.astimezone().strftime(stamp),
+        utc=ends.astimezone(UTC).strftime(stamp),
+        beijing=ends.astimezone(BEIJING).strftime(stamp),
     )

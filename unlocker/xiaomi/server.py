@@ -9,25 +9,27 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import os
 import random
 import string
 from dataclasses import dataclass
 from typing import Any
 
-import requests
-
+from unlocker import commands, http, settings
 from unlocker.errors import UnlockServerError
+from unlocker.http import failure_reason
+from unlocker.i18n import _
 from unlocker.xiaomi.crypto import decrypt_response, sign_request
 
 USER_AGENT = "XiaomiPCSuite"  # the server expects the PC suite's agent
 SID = "miui_unlocktool_client"
 CLIENT_VERSION = "7.6.727.43"
+CONNECT_TIMEOUT = 15.0
+READ_TIMEOUT = 60.0
 
 
 def timeout() -> tuple[float, float]:
-    # UNLOCKER_MI_TIMEOUT lets tests (and very slow links) choose the read timeout.
-    return (15.0, float(os.environ.get("UNLOCKER_MI_TIMEOUT") or 60.0))
+    """(connect, read) seconds; UNLOCKER_MI_TIMEOUT lets tests (and very slow links) choose the read timeout."""
+    return (CONNECT_TIMEOUT, settings.get_float("UNLOCKER_MI_TIMEOUT", READ_TIMEOUT))
 
 
 @dataclass
@@ -45,9 +47,7 @@ class UnlockServer:
     def __init__(self, base_url: str, ssecurity: str, cookies: dict[str, str], device_id: str) -> None:
         self.base_url = base_url.rstrip("/")
         self._ssecurity = ssecurity
-        self._http = requests.Session()
-        self._http.headers["User-Agent"] = USER_AGENT
-        self._http.cookies.update(cookies)
+        self._http = http.session(user_agent=USER_AGENT, timeout=timeout(), cookies=cookies)
         self.pc_id = hashlib.md5(device_id.encode()).hexdigest()
         self.uid = cookies.get("userId", "")
 
@@ -55,27 +55,34 @@ class UnlockServer:
         self._http.close()
 
     def _post(self, path: str, params: dict[str, str]) -> dict[str, Any]:
+        import requests
+
         form = sign_request(path, params, self._ssecurity)
         try:
-            resp = self._http.post(self.base_url + path, data=form, timeout=timeout())
-        except requests.Timeout:
+            resp = self._http.post(self.base_url + path, data=form)
+        except requests.Timeout as e:
             raise UnlockServerError(
-                "Xiaomi's unlock server did not answer in time",
-                hint="Try again later or from another network.",
-            ) from None
+                _("Xiaomi's unlock server did not answer in time"),
+                hint=_("Try again later or from another network."),
+            ) from e
         except requests.RequestException as e:
             raise UnlockServerError(
-                f"cannot reach Xiaomi's unlock server ({e.__class__.__name__})",
-                hint="Check the connection; try --region if your account is regional.",
-            ) from None
+                _("cannot reach Xiaomi's unlock server: {reason}").format(reason=failure_reason(e)),
+                hint=_("Check the connection; try --region if your account is regional."),
+            ) from e
         if resp.status_code >= 500:
             raise UnlockServerError(
-                f"Xiaomi's unlock server failed (HTTP {resp.status_code})", hint="Try again later."
+                _("Xiaomi's unlock server failed (HTTP {status})").format(status=resp.status_code),
+                hint=_("Try again later."),
             )
         if resp.status_code >= 400:
             raise UnlockServerError(
-                f"Xiaomi's unlock server refused the request (HTTP {resp.status_code})",
-                hint="Your session may have expired: run `unlocker login` again.",
+                _("Xiaomi's unlock server refused the request (HTTP {status})").format(
+                    status=resp.status_code
+                ),
+                hint=_("Your session may have expired: run {command} again.").format(
+                    command=commands.show(commands.LOGIN)
+                ),
             )
         return decrypt_response(resp.text, self._ssecurity)
 
@@ -83,7 +90,9 @@ class UnlockServer:
         r = "".join(random.choices(string.ascii_lowercase, k=16))
         answer = self._post("/api/v2/nonce", {"r": r, "sid": SID})
         if answer.get("code") != 0 or not answer.get("nonce"):
-            raise UnlockServerError(f"Xiaomi's unlock server gave no nonce (code {answer.get('code')})")
+            raise UnlockServerError(
+                _("Xiaomi's unlock server gave no nonce (code {code})").format(code=answer.get("code"))
+            )
         return str(answer["nonce"])
 
     def _data(self, obj: dict[str, Any]) -> str:

@@ -7,7 +7,7 @@ import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from unlocker import paths
+from unlocker import commands, paths, settings
 from unlocker.errors import NotLoggedIn, UnlockerError
 from unlocker.i18n import _
 
@@ -53,15 +53,18 @@ def load_session() -> AccountSession:
     if not path.exists():
         raise NotLoggedIn(
             _("you are not logged in to a Mi account"),
-            hint=_("Run {command} first.").format(command="`unlocker login`"),
+            hint=_("Run {command} first.").format(command=commands.show(commands.LOGIN)),
         )
     try:
         data = json.loads(path.read_text())
         return AccountSession(**data)
-    except (ValueError, TypeError):
+    except (ValueError, TypeError) as e:
         raise UnlockerError(
-            "the stored Mi session is damaged", hint="Run `unlocker logout`, then `unlocker login`."
-        ) from None
+            _("the stored Mi session is damaged"),
+            hint=_("Run {logout}, then {login}.").format(
+                logout=commands.show(commands.LOGOUT), login=commands.show(commands.LOGIN)
+            ),
+        ) from e
 
 
 def delete_session() -> bool:
@@ -73,8 +76,8 @@ def delete_session() -> bool:
 
 
 def unlock_base_url(region: str) -> str:
-    return os.environ.get("UNLOCKER_MI_UNLOCK_URL") or REGION_HOSTS[region]
+    return settings.get("UNLOCKER_MI_UNLOCK_URL") or REGION_HOSTS[region]
 
 
 def account_base_url() -> str:
-    return os.environ.get("UNLOCKER_MI_ACCOUNT_URL") or ACCOUNT_URL
+    return settings.get("UNLOCKER_MI_ACCOUNT_URL") or ACCOUNT_URL

@@ -1,0 +1,30 @@
+"""Opening a phone by the name a person gives it, and getting the right protocol client.
+
+This is where a name (``-s SERIAL``, ``-s tcp:HOST[:PORT]``, ``ANDROID_SERIAL`` or nothing) meets a
+protocol: the transport layer only finds and opens byte pipes, the protocol layer only speaks
+over them, and this module joins the two. Fastboot today; adb sideload joins here next.
+"""
+
+from __future__ import annotations
+
+from unlocker import settings
+from unlocker.fastboot.client import FastbootClient, InfoCallback
+from unlocker.fastboot.protocol import FASTBOOT_USB, RESPONSE_TIMEOUT
+from unlocker.transport.select import open_transport
+
+
+def response_timeout() -> float:
+    """Seconds to wait for a fastboot answer; UNLOCKER_RESPONSE_TIMEOUT shortens it for tests and
+    for volunteers diagnosing hangs."""
+    return settings.get_float("UNLOCKER_RESPONSE_TIMEOUT", RESPONSE_TIMEOUT)
+
+
+def connect_fastboot(
+    name: str | None = None, *, wait: float = 0.0, on_info: InfoCallback | None = None
+) -> FastbootClient:
+    """An open fastboot session with the named phone (USB or TCP); close it when done.
+
+    ``wait`` retries for that many seconds while the phone is not (yet) there, e.g. rebooting.
+    """
+    transport = open_transport(name, usb_interface=FASTBOOT_USB, wait=wait)
+    return FastbootClient(transport, on_info=on_info, response_timeout=response_timeout())
