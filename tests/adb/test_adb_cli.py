@@ -173,3 +173,29 @@ def test_fastboot_reboot_recovery_then_adb_by_the_same_name(phone_factory, cli) 
     assert cli("reboot", "recovery", "-s", running.name).returncode == 0
     report = json.loads(cli("status", "-s", running.name, "--json").stdout)
     assert report["mode"] == "recovery"
+
+
+@pytest.mark.parametrize(
+    ("mode", "unlocked", "last", "needle"),
+    [
+        ("sideload", None, None, "unlocker sideload ROM.zip"),
+        ("recovery", True, None, "Apply from ADB"),
+        ("recovery", True, {"ok": "1", "post_build": "X/y/z:14"}, "installed X/y/z:14"),
+        (
+            "recovery",
+            True,
+            {"ok": "0", "error": "Package is for product z"},
+            "failed (Package is for product z)",
+        ),
+        ("device", False, None, "unlocker adb reboot bootloader`, then `unlocker unlock"),
+        ("device", None, None, "then `unlocker status`"),
+    ],
+)
+def test_next_step_over_adb(mode: str, unlocked: bool | None, last: dict | None, needle: str) -> None:
+    from unlocker.device.facts import PhoneFacts
+    from unlocker.device.state import status_report
+
+    facts = PhoneFacts(name="p", mode=mode, product="alioth", unlocked=unlocked, last_install=last)
+    report = status_report(facts)
+    assert set(report) == STATUS_KEYS and report["mode"] == mode
+    assert needle in report["next_step"]
