@@ -95,7 +95,6 @@ def test_wrong_file_is_refused_before_any_byte(sideload_phone, cli, tmp_path: Pa
         needle = "is for lavender"
     r = cli("sideload", str(path), "-s", sideload_phone.name, "--yes")
     one_line_error(r, needle)
-    assert "nothing" in r.stderr or kind == "not a zip"
     assert not any(c.startswith("sideload") for c in sideload_phone.phone.commands_received)
 
 
