@@ -115,6 +115,21 @@ class FlashError(UnlockerError):
     """Flashing stopped part-way; the message names the partition and the piece."""
 
 
+# --- firmware packages ------------------------------------------------------------------------
+
+
+class PackageError(UnlockerError):
+    """A firmware package (fastboot ROM, OTA zip, payload) is damaged, hostile or not understood."""
+
+
+class RollbackRefused(PreflightError):
+    """The package is older than the phone's anti-rollback index: flashing it would brick the phone."""
+
+
+class DiskSpaceError(UnlockerError):
+    """Not enough free space on this computer to unpack what is needed."""
+
+
 # --- unlocking --------------------------------------------------------------------------------
 
 

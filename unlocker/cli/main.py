@@ -63,6 +63,9 @@ COMMANDS: dict[str, str] = {
     "doctor": "support_cmds",
     "report": "support_cmds",
     "emulate": "emulate_cmd",
+    "inspect": "stock_cmds",
+    "stock": "stock_cmds",
+    "payload": "stock_cmds",
 }
 
 _debug = False
