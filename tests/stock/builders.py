@@ -18,6 +18,7 @@ import hashlib
 import io
 import lzma
 import os
+import random
 import struct
 import tarfile
 import zipfile
@@ -34,9 +35,7 @@ KiB = 1024
 
 def sample(size: int, seed: int) -> bytes:
     """Random blocks, one all-zero stretch (becomes ZERO) and a repeated pattern, like real images."""
-    rnd = hashlib.sha256(str(seed).encode()).digest()
-    random_part = (rnd * (size // len(rnd) + 1))[: size // 2]
-    random_part = bytes(b ^ (i * 7 & 0xFF) for i, b in enumerate(random_part))
+    random_part = random.Random(seed).randbytes(size // 2)
     data = os.urandom(size // 4) + bytes(BLOCK * 2) + random_part
     return (data + bytes(size))[:size]
 

@@ -10,31 +10,38 @@ option turns this off.
 
 from __future__ import annotations
 
+import functools
+from typing import Any
+
 from unlocker import commands
 from unlocker.device.facts import PhoneFacts
-from unlocker.errors import NotInIndex, PreflightError, RollbackRefused, UsageError
+from unlocker.errors import IndexInvalid, PreflightError, RollbackRefused
 from unlocker.i18n import _
 
 
-def _canonical(name: str) -> str | None:
-    """The index's codename for ``name`` (a codename or an alias), or None when unknown."""
+@functools.lru_cache(maxsize=1)
+def _index() -> Any:
+    """The firmware index, loaded once per process (it takes seconds), or None when unusable."""
     from unlocker.index import load_index
-    from unlocker.index.queries import resolve
 
     try:
-        return resolve(load_index(), name).codename
-    except (NotInIndex, UsageError):
+        return load_index()
+    except IndexInvalid:
         return None
 
 
 def same_phone(package_codename: str, product: str) -> bool:
     """Exact match (trimmed; Xiaomi's own grep is a prefix match, so `raphael` would pass for a
-    `raphaelin`: we do not), or both names denote the same device in the firmware index."""
+    `raphaelin`: we do not), or the index says one name is what the other device reports
+    (``aliases``: e.g. porg reports p3450)."""
     a, b = package_codename.strip(), product.strip()
     if a == b:
         return True
-    known = _canonical(a)
-    return known is not None and known == _canonical(b)
+    index = _index()
+    if index is None:
+        return False
+    device_a, device_b = index.devices.get(a), index.devices.get(b)
+    return bool((device_a and b in device_a.aliases) or (device_b and a in device_b.aliases))
 
 
 def check_phone(facts: PhoneFacts, codenames: list[str], package: str) -> str:
