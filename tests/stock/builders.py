@@ -114,7 +114,9 @@ def build_payload(spec: PayloadSpec) -> bytes:
                 data = image[start * BLOCK :]  # REPLACE data may stop short of the block: zeros follow
             op = part.operations.add(type=OPERATION_TYPES[kind])
             op.dst_extents.add(start_block=start, num_blocks=count)
-            blobs += _add_blob(op, _compress(kind, data), len(blobs), spec.corrupt_blob == name and not first_corrupted)
+            blobs += _add_blob(
+                op, _compress(kind, data), len(blobs), spec.corrupt_blob == name and not first_corrupted
+            )
             first_corrupted = True
     if spec.logical:
         for group, names in spec.logical.items():
@@ -135,7 +137,9 @@ def _add_blob(op: object, blob: bytes, offset: int, corrupt: bool) -> bytes:
     return blob
 
 
-def build_ota(path: Path, payload: bytes, *, device: str = "alioth", metadata: dict[str, str] | None = None) -> Path:
+def build_ota(
+    path: Path, payload: bytes, *, device: str = "alioth", metadata: dict[str, str] | None = None
+) -> Path:
     meta = {
         "ota-type": "AB",
         "post-build": f"Xiaomi/{device}/{device}:13/TKQ1.220829.002/V14.0.3.0.TKHMIXM:user/release-keys",
@@ -150,7 +154,10 @@ def build_ota(path: Path, payload: bytes, *, device: str = "alioth", metadata: d
         "METADATA_SIZE": "100",
     }
     with zipfile.ZipFile(path, "w") as z:
-        z.writestr(zipfile.ZipInfo("META-INF/com/android/metadata"), "".join(f"{k}={v}\n" for k, v in sorted(meta.items())))
+        z.writestr(
+            zipfile.ZipInfo("META-INF/com/android/metadata"),
+            "".join(f"{k}={v}\n" for k, v in sorted(meta.items())),
+        )
         z.writestr("apex_info.pb", b"")
         # Stored, with a local extra field the central directory does not repeat, as signapk does.
         info = zipfile.ZipInfo("payload.bin")
@@ -225,7 +232,10 @@ def _script(spec: RomSpec, flashes: list[tuple[str, str]], last: str) -> str:
     ]
     for partition, file in flashes:
         if partition == "metadata":
-            lines += ["fastboot $* erase metadata", 'if [ $? -ne 0 ] ; then echo "Erase metadata error"; exit 1; fi']
+            lines += [
+                "fastboot $* erase metadata",
+                'if [ $? -ne 0 ] ; then echo "Erase metadata error"; exit 1; fi',
+            ]
         lines += [
             f"fastboot $* flash {partition} `dirname $0`/images/{file}",
             f'if [ $? -ne 0 ] ; then echo "Flash {partition} error"; exit 1; fi',
@@ -242,7 +252,10 @@ def _script(spec: RomSpec, flashes: list[tuple[str, str]], last: str) -> str:
 
 def rom_images(super_raw: bytes | None = None) -> dict[str, bytes]:
     """What each image file writes (raw), keyed by file name."""
-    images = {file: sample(32 * KiB + 4096 * (i % 3), seed=i) for i, (_, file) in enumerate(ROM_FLASHES + STORAGE_FLASHES)}
+    images = {
+        file: sample(32 * KiB + 4096 * (i % 3), seed=i)
+        for i, (_, file) in enumerate(ROM_FLASHES + STORAGE_FLASHES)
+    }
     images["super.img"] = super_raw if super_raw is not None else sample(3 * MiB, seed=99)
     return images
 
@@ -261,12 +274,16 @@ def build_rom(directory: Path, spec: RomSpec | None = None, images: dict[str, by
     root = spec.root or f"{spec.codename}_global_images_{spec.version}_20230620.0000.00_13.0_global"
     files: dict[str, bytes] = {
         "flash_all.sh": _script(spec, ROM_FLASHES + STORAGE_FLASHES, "reboot").encode(),
-        "flash_all_except_storage.sh": _script(RomSpec(**{**spec.__dict__, "extra_lines": []}), ROM_FLASHES, "reboot").encode(),
+        "flash_all_except_storage.sh": _script(
+            RomSpec(**{**spec.__dict__, "extra_lines": []}), ROM_FLASHES, "reboot"
+        ).encode(),
         "flash_all_lock.sh": _script(spec, ROM_FLASHES + STORAGE_FLASHES, "oem lock").encode(),
-        "flash_all.bat": b"@echo off\r\nfastboot %* getvar product 2>&1 | findstr /r /c:\"^product: *alioth\" || exit /B 1\r\n",
+        "flash_all.bat": b'@echo off\r\nfastboot %* getvar product 2>&1 | findstr /r /c:"^product: *alioth" || exit /B 1\r\n',
         "misc.txt": f"device={spec.codename}\nbuild_number={spec.version}\n".encode(),
         "images/crclist.txt": b"CRC-LIST\nabl 0x1234abcd\n",
-        "images/sparsecrclist.txt": ("SPARSECRC-LIST\nsuper " + str(spec.super_pieces) + " 0x1" * spec.super_pieces + "\n").encode(),
+        "images/sparsecrclist.txt": (
+            "SPARSECRC-LIST\nsuper " + str(spec.super_pieces) + " 0x1" * spec.super_pieces + "\n"
+        ).encode(),
     }
     if spec.anti is not None and not spec.anti_in_script:
         files["images/anti_version.txt"] = f"{spec.anti}\n".encode()

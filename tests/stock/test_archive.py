@@ -89,7 +89,9 @@ def test_data_beyond_what_the_headers_declare_is_stopped_as_it_grows(tmp_path: P
 def test_data_after_the_end_of_the_archive_is_refused(tmp_path: Path) -> None:
     path = _tgz(tmp_path / "rom.tgz", lambda tar: None)
     tail = tmp_path / "tail.tgz"
-    tail.write_bytes(gzip.compress(gzip.decompress(path.read_bytes()) + bytes(8 * 1024 * 1024), compresslevel=1))
+    tail.write_bytes(
+        gzip.compress(gzip.decompress(path.read_bytes()) + bytes(8 * 1024 * 1024), compresslevel=1)
+    )
     with pytest.raises(PackageError, match="data follows the end of the archive"):
         read_rom(tail)
 

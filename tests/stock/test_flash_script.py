@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.stock.builders import RomSpec, _script, ROM_FLASHES, STORAGE_FLASHES
+from tests.stock.builders import ROM_FLASHES, STORAGE_FLASHES, RomSpec, _script
 from unlocker.stock.flash_script import ERASE, FLASH, REBOOT, SET_ACTIVE, parse_script
 
 
@@ -12,7 +12,9 @@ def test_a_current_xiaomi_script() -> None:
     script = parse_script("flash_all.sh", _script(RomSpec(), ROM_FLASHES + STORAGE_FLASHES, "reboot"))
     assert not script.problems and not script.relocks
     assert script.codename == "alioth" and not script.codename_anchored  # Xiaomi's grep is a prefix match
-    assert script.anti_checked and script.anti_file == "images/anti_version.txt" and script.anti_literal is None
+    assert (
+        script.anti_checked and script.anti_file == "images/anti_version.txt" and script.anti_literal is None
+    )
     assert script.device_anti_variable == "anti"
     kinds = [s.kind for s in script.steps]
     assert kinds[:3] == [FLASH, FLASH, ERASE] and kinds[-2:] == [SET_ACTIVE, REBOOT]
@@ -40,7 +42,10 @@ def test_an_older_script_with_the_index_written_in() -> None:
     assert not script.problems, script.problems
     assert script.codename == "lavender" and script.codename_anchored
     assert script.anti_literal == 4 and script.device_anti_variable == "rollback_ver"
-    assert [(s.partition, s.file) for s in script.steps[:2]] == [("xbl", "images/xbl.elf"), ("tz", "images/tz.mbn")]
+    assert [(s.partition, s.file) for s in script.steps[:2]] == [
+        ("xbl", "images/xbl.elf"),
+        ("tz", "images/tz.mbn"),
+    ]
 
 
 def test_the_lock_variant_and_lock_lines_are_recorded_never_steps() -> None:
@@ -65,7 +70,7 @@ def test_the_lock_variant_and_lock_lines_are_recorded_never_steps() -> None:
         "fastboot $* flash abl_ab `dirname $0`/images/abl.elf || rm -rf ~",
         "exit 1",
         'if [ "$(uname)" = Linux ]; then fastboot $* flash abl `dirname $0`/images/abl.elf; fi',
-        'if [ -e /tmp/x ]; then CURRENT_ANTI_VER=9; fi',
+        "if [ -e /tmp/x ]; then CURRENT_ANTI_VER=9; fi",
         "fastboot $* getvar product 2>&1 | sh",
         "CURRENT_ANTI_VER=`curl http://example.invalid/anti`",
         "fastboot $* reboot bootloader",
@@ -80,5 +85,7 @@ def test_anything_else_is_a_problem_never_a_step(line: str) -> None:
 
 
 def test_comments_are_not_commands() -> None:
-    script = parse_script("flash_all.sh", "#fastboot $* flash modemfirmware_ab `dirname $0`/images/MODEM-FW.bin\n")
+    script = parse_script(
+        "flash_all.sh", "#fastboot $* flash modemfirmware_ab `dirname $0`/images/MODEM-FW.bin\n"
+    )
     assert not script.steps and not script.problems

@@ -129,7 +129,9 @@ def test_an_image_whose_hash_does_not_match_is_refused(tmp_path: Path) -> None:
         ({"verity": True}, "verity data"),
     ],
 )
-def test_what_cannot_be_written_alone_is_refused(tmp_path: Path, spec: dict[str, object], message: str) -> None:
+def test_what_cannot_be_written_alone_is_refused(
+    tmp_path: Path, spec: dict[str, object], message: str
+) -> None:
     with pytest.raises(PackageError, match=message):
         extract_partitions(_ota(tmp_path, **spec), ["abl"], tmp_path / "out")
     assert _nothing_left(tmp_path / "out")
@@ -183,7 +185,9 @@ def test_partition_names_are_checked(tmp_path: Path) -> None:
 
 def test_zstd_operations_need_a_zstd_module(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(extract_module, "zstd_decompressor", lambda: None)
-    path = _handmade(tmp_path, "abl", OPERATION_TYPES["REPLACE_ZSTD"], b"\x28\xb5\x2f\xfd" + bytes(8), blocks=1)
+    path = _handmade(
+        tmp_path, "abl", OPERATION_TYPES["REPLACE_ZSTD"], b"\x28\xb5\x2f\xfd" + bytes(8), blocks=1
+    )
     with pytest.raises(PackageError, match="zstd") as caught:
         extract_partitions(path, ["abl"], tmp_path / "out")
     assert "zstandard" in (caught.value.hint or "")

@@ -124,7 +124,9 @@ def _build() -> dict[str, Any]:
     pool = descriptor_pool.DescriptorPool()
     pool.Add(file)
     return {
-        name.replace(".", "_"): message_factory.GetMessageClass(pool.FindMessageTypeByName(f"{PACKAGE}.{name}"))
+        name.replace(".", "_"): message_factory.GetMessageClass(
+            pool.FindMessageTypeByName(f"{PACKAGE}.{name}")
+        )
         for name in MESSAGES
     }
 

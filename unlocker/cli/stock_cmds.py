@@ -106,7 +106,9 @@ def stock(
     with open_phone(serial) as client:
         reading = _Bar(bars, package.stat().st_size, _("reading {file}").format(file=package.name))
         try:
-            plan = plan_stock(client, package, keep_data=keep_data, firmware_only=firmware_only, progress=reading)
+            plan = plan_stock(
+                client, package, keep_data=keep_data, firmware_only=firmware_only, progress=reading
+            )
         finally:
             reading.close()
         if dry_run:
@@ -180,7 +182,9 @@ def payload() -> None:
 )
 @no_progress_option
 @json_option
-def extract(package: Path, partitions: tuple[str, ...], output: Path, no_progress: bool, as_json: bool) -> None:
+def extract(
+    package: Path, partitions: tuple[str, ...], output: Path, no_progress: bool, as_json: bool
+) -> None:
     from unlocker.stock.ota_zip import extract_partitions
 
     bars = progress_enabled(no_progress)
@@ -193,7 +197,11 @@ def extract(package: Path, partitions: tuple[str, ...], output: Path, no_progres
 
     try:
         written = extract_partitions(
-            package, list(partitions), output, progress=lambda n: current[0](n) if current else None, on_start=start
+            package,
+            list(partitions),
+            output,
+            progress=lambda n: current[0](n) if current else None,
+            on_start=start,
         )
     finally:
         for bar in current:
@@ -202,9 +210,11 @@ def extract(package: Path, partitions: tuple[str, ...], output: Path, no_progres
         print_json({"package": str(package), "written": {k: str(v) for k, v in written.items()}})
         return
     for name, path in written.items():
-        click.echo(_("{partition}: {path} ({size} bytes, hash checked)").format(
-            partition=name, path=path, size=path.stat().st_size
-        ))
+        click.echo(
+            _("{partition}: {path} ({size} bytes, hash checked)").format(
+                partition=name, path=path, size=path.stat().st_size
+            )
+        )
 
 
 def register(cli: click.Group) -> None:

@@ -255,7 +255,7 @@ def plan_rom(
     _preflight(facts)
     codename = checks.check_phone(facts, [script.codename], label)
     package_anti = rom.package_anti(script)
-    checks.check_anti_rollback(facts, package_anti, label, stated=script.anti_checked or package_anti > 0)
+    checks.check_anti_rollback(facts, package_anti, label, stated=rom.anti_stated(script))
     if script.spl_file:
         checks.check_security_patch(
             facts, variables.get("security-patch-level"), rom.index.texts.get(script.spl_file), label

@@ -109,6 +109,12 @@ class XiaomiRom:
             )
         return int(text)
 
+    def anti_stated(self, script: FlashScript) -> bool:
+        """Whether the package states its index at all (in the script, or a non-empty file)."""
+        if script.anti_checked and script.anti_literal is not None:
+            return True
+        return bool(self.index.texts.get(script.anti_file or ANTI_VERSION_FILE, "").strip())
+
     def image_size(self, name: str) -> tuple[int, bool, int]:
         """(file size, sparse, size once written) of a package file, from its header."""
         member = self.index.members[name]
