@@ -127,7 +127,7 @@ class RollbackRefused(PreflightError):
 
 
 class DiskSpaceError(UnlockerError):
-    """Not enough free space on this computer to unpack what is needed."""
+    """Unpacking on this computer failed: not enough free space, or the folder cannot be written."""
 
 
 # --- unlocking --------------------------------------------------------------------------------

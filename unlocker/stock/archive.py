@@ -288,8 +288,13 @@ def extract(
             if expected is None or expected.size != info.size:
                 raise _damaged(path, _("the archive changed while it was being read"))
             destination = target.joinpath(*relative.split("/"))
-            destination.parent.mkdir(parents=True, exist_ok=True)
-            _copy_member(path, tar, info, destination, expected)
+            try:
+                destination.parent.mkdir(parents=True, exist_ok=True)
+                _copy_member(path, tar, info, destination, expected)
+            except OSError as e:  # writing failed (reading errors are PackageErrors by now)
+                from unlocker.stock.workspace import write_failed
+
+                raise write_failed(destination, e) from e
             written[relative] = destination
         _finish(path, stream)
     missing = sorted(wanted - set(written))
@@ -308,15 +313,18 @@ def _copy_member(
     fd = os.open(destination, flags, 0o600)
     copied = 0
     with os.fdopen(fd, "wb") as out:
-        try:
-            while piece := source.read(PIECE):
-                if copied == 0 and expected.head and piece[: len(expected.head)] != expected.head:
-                    raise _damaged(path, _("the archive changed while it was being read"))
-                copied += len(piece)
-                if copied > info.size:  # tarfile never does this; the check costs nothing
-                    raise _damaged(path, _("an entry holds more data than it declares"))
-                out.write(piece)
-        except (tarfile.TarError, EOFError, OSError, ValueError) as e:
-            raise _damaged(path, e) from e
+        while True:
+            try:
+                piece = source.read(PIECE)
+            except (tarfile.TarError, EOFError, OSError, ValueError) as e:
+                raise _damaged(path, e) from e
+            if not piece:
+                break
+            if copied == 0 and expected.head and piece[: len(expected.head)] != expected.head:
+                raise _damaged(path, _("the archive changed while it was being read"))
+            copied += len(piece)
+            if copied > info.size:  # tarfile never does this; the check costs nothing
+                raise _damaged(path, _("an entry holds more data than it declares"))
+            out.write(piece)
     if copied != info.size:
         raise _damaged(path, _("{entry} is shorter than it declares").format(entry=info.name))

@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import bz2
 import contextlib
+import errno
 import hashlib
 import lzma
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, BinaryIO, Protocol
 
 from unlocker.errors import PackageError
@@ -394,7 +396,21 @@ def extract_to_file(
         with open(temporary, "w+b") as dst:
             extract_partition(source, payload, part, dst, progress=progress)
         os.replace(temporary, final)
+    except OSError as e:
+        _remove(temporary)
+        if getattr(e, "filename", None) in (temporary, final) or e.errno in (errno.ENOSPC, errno.EDQUOT):
+            from unlocker.stock.workspace import write_failed
+
+            raise write_failed(Path(final), e) from e
+        raise PackageError(
+            _("cannot read the payload: {reason}").format(reason=e.strerror or e),
+            hint=_("Check the file and the disk it is on."),
+        ) from e
     except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
+        _remove(temporary)
         raise
+
+
+def _remove(path: str) -> None:
+    with contextlib.suppress(OSError):
+        os.unlink(path)

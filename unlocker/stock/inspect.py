@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from unlocker.errors import ImageError, PackageError
-from unlocker.i18n import _
+from unlocker.i18n import N_, _
 from unlocker.sparse.extents import layout_of_sparse
 from unlocker.sparse.format import FILE_HEADER_SIZE, is_sparse, parse_header
 from unlocker.stock import PAYLOAD, TAR, ZIP, package_kind
@@ -23,13 +23,13 @@ from unlocker.stock.ota_zip import METADATA, UPDATE_BINARY, UPDATER_SCRIPT
 from unlocker.stock.ota_zip import PAYLOAD as PAYLOAD_ENTRY
 
 KINDS = {
-    "xiaomi-fastboot-rom": "Xiaomi fastboot ROM",
-    "ab-ota": "A/B OTA package (payload.bin)",
-    "payload": "A/B update payload (payload.bin)",
-    "recovery-zip": "recovery-flashable zip",
-    "factory-image": "factory image",
-    "sparse-image": "Android sparse image",
-    "raw-image": "raw partition image",
+    "xiaomi-fastboot-rom": N_("Xiaomi fastboot ROM"),
+    "ab-ota": N_("A/B OTA package (payload.bin)"),
+    "payload": N_("A/B update payload (payload.bin)"),
+    "recovery-zip": N_("recovery-flashable zip"),
+    "factory-image": N_("factory image"),
+    "sparse-image": N_("Android sparse image"),
+    "raw-image": N_("raw partition image"),
 }
 _ASSERT_DEVICE = re.compile(r'getprop\("ro\.(?:product\.device|build\.product)"\)\s*==\s*"([^"]+)"')
 
@@ -202,16 +202,17 @@ def _payload(path: Path, metadata: dict[str, str]) -> dict[str, Any]:
 
 # (offset, magic, what): headers of partition images found in firmware packages.
 _SIGNATURES: list[tuple[int, bytes, str]] = [
-    (0, b"ANDROID!", "Android boot image"),
-    (0, b"VNDRBOOT", "Android vendor_boot image"),
-    (0, b"AVB0", "Android verified boot metadata (vbmeta)"),
-    (0, bytes.fromhex("d7b7ab1e"), "device tree overlay image (dtbo)"),
-    (0, b"\x7fELF", "ELF firmware (bootloader, TrustZone, ...)"),
-    (4096, b"gDla", "super partition image (logical partitions)"),
-    (1024, bytes.fromhex("e2e1f5e0"), "EROFS file system"),
-    (1024, bytes.fromhex("1020f5f2"), "F2FS file system"),
-    (1080, bytes.fromhex("53ef"), "ext4 file system"),
+    (0, b"ANDROID!", N_("Android boot image")),
+    (0, b"VNDRBOOT", N_("Android vendor_boot image")),
+    (0, b"AVB0", N_("Android verified boot metadata (vbmeta)")),
+    (0, bytes.fromhex("d7b7ab1e"), N_("device tree overlay image (dtbo)")),
+    (0, b"\x7fELF", N_("ELF firmware (bootloader, TrustZone, ...)")),
+    (4096, b"gDla", N_("super partition image (logical partitions)")),
+    (1024, bytes.fromhex("e2e1f5e0"), N_("EROFS file system")),
+    (1024, bytes.fromhex("1020f5f2"), N_("F2FS file system")),
+    (1080, bytes.fromhex("53ef"), N_("ext4 file system")),
 ]
+_FAT = N_("FAT file system (modem or bluetooth firmware)")
 
 
 def _image(path: Path, size: int) -> dict[str, Any]:
@@ -239,7 +240,7 @@ def _image(path: Path, size: int) -> dict[str, Any]:
             }
     what = next((w for offset, magic, w in _SIGNATURES if head[offset : offset + len(magic)] == magic), None)
     if what is None and len(head) >= 512 and head[510:512] == b"\x55\xaa" and b"FAT" in head[:512]:
-        what = "FAT file system (modem or bluetooth firmware)"
+        what = _FAT
     if what is None:
         raise PackageError(
             _("{file} is not a package or partition image unlocker recognises").format(file=path.name),
@@ -257,7 +258,7 @@ def _image(path: Path, size: int) -> dict[str, Any]:
 def describe(report: dict[str, Any]) -> list[str]:
     """The report in plain words, for people."""
     kind = report["kind"]
-    lines = [_("{file}: {kind}").format(file=Path(report["file"]).name, kind=KINDS.get(kind, kind))]
+    lines = [_("{file}: {kind}").format(file=Path(report["file"]).name, kind=_(KINDS.get(kind, kind)))]
     if kind == "xiaomi-fastboot-rom":
         lines.append(
             _("for '{codename}', version {version}, CURRENT_ANTI_VER {anti}").format(
@@ -315,5 +316,5 @@ def describe(report: dict[str, Any]) -> list[str]:
             )
         )
     else:
-        lines.append(_("{size} bytes: {content}").format(size=report["size"], content=report["content"]))
+        lines.append(_("{size} bytes: {content}").format(size=report["size"], content=_(report["content"])))
     return lines

@@ -317,6 +317,8 @@ def _action(rom: Any, plan: StockPlan, step: Step, last: bool, directory: Path) 
                 ).format(line=step.line, partition=partition),
                 hint=_("This package does not match how this phone is partitioned."),
             )
+        if partition not in CRC_LISTS:  # pseudo-partitions: the phone never publishes their size
+            plan.warnings += [w for w in flash.warnings if w not in plan.warnings]
         plan.files[step.file] = size
         return Action(
             FLASH, step.text, step.line, partition, slot, flash.targets or targets, step.file, flash

@@ -37,6 +37,16 @@ def require_space(directory: Path, needed: int) -> None:
         )
 
 
+def write_failed(path: Path, error: OSError) -> DiskSpaceError:
+    """An OSError while writing unpacked data, as a message a person can act on."""
+    return DiskSpaceError(
+        _("cannot write {path}: {reason}").format(path=path, reason=error.strerror or error),
+        hint=_(
+            "Check the free space and permissions there (UNLOCKER_CACHE_DIR moves the cache). Nothing was flashed."
+        ),
+    )
+
+
 def _remove_stale(parent: Path) -> None:
     now = time.time()
     for old in parent.glob("unpack-*"):
