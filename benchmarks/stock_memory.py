@@ -37,13 +37,24 @@ from benchmarks._common import MiB, make_image, start_emulator, table, unlocker_
 OP = 2 * MiB
 
 
+# Run by a fresh, small interpreter: a child forked from this (large) process would count our
+# pages in its peak RSS until it execs (ru_maxrss survives exec).
+_MEASURE = """
+import os, subprocess, sys
+proc = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+_, status, usage = os.wait4(proc.pid, 0)
+if os.waitstatus_to_exitcode(status):
+    sys.exit(proc.stderr.read().decode())
+print(usage.ru_maxrss)
+"""
+
+
 def peak_rss_mib(cmd: list[str], env: dict[str, str] | None = None) -> float:
-    """Peak RSS of exactly this child process (os.wait4 gives its own rusage; KiB on Linux)."""
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
-    _, status, usage = os.wait4(proc.pid, 0)
-    if os.waitstatus_to_exitcode(status):
-        raise SystemExit(f"{cmd} failed: {proc.stderr.read().decode() if proc.stderr else ''}")
-    return usage.ru_maxrss / 1024
+    """Peak RSS of exactly this command's process (KiB from wait4 on Linux), in MiB."""
+    out = subprocess.run([sys.executable, "-c", _MEASURE, *cmd], env=env, capture_output=True, text=True)
+    if out.returncode:
+        raise SystemExit(f"{cmd} failed: {out.stderr}")
+    return int(out.stdout) / 1024
 
 
 def timed_rss(cmd: list[str]) -> tuple[float, float]:
@@ -52,50 +63,63 @@ def timed_rss(cmd: list[str]) -> tuple[float, float]:
     return time.perf_counter() - start, rss
 
 
+def _chunks(mib: int) -> list[bytes]:
+    """The image as 2 MiB operations, like benchmarks._common.make_image: 1/3 random, 1/3 zeros,
+    1/3 a repeated word. Random chunks cycle through 16 distinct ones so that building a 4 GiB
+    payload compresses 40 MiB, not 4 GiB (what is measured, decompressing, is unchanged)."""
+    count = mib * MiB // OP
+    randoms = [os.urandom(OP) for _ in range(16)]
+    zeros, pattern = bytes(OP), b"\x12\x34\x56\x78" * (OP // 4)
+    return [
+        randoms[i % 16] if i * 3 // count == 0 else zeros if i * 3 // count == 1 else pattern
+        for i in range(count)
+    ]
+
+
 def build_payload(work: Path, mib: int, kind: str) -> tuple[Path, Path]:
-    """(ota.zip, blobs file): the payload streamed to disk, one 2 MiB operation at a time."""
+    """(ota.zip, blobs file): one partition of ``mib`` MiB written as 2 MiB operations."""
     from tests.stock.update_metadata import OPERATION_TYPES, DeltaArchiveManifest
 
-    raw = work / "image.raw"
-    make_image(raw, mib * MiB)
+    compressed: dict[int, bytes] = {}
+
+    def compress(data: bytes) -> bytes:
+        if id(data) not in compressed:
+            compressed[id(data)] = (
+                lzma.compress(data, format=lzma.FORMAT_XZ, check=lzma.CHECK_CRC32)
+                if kind == "xz"
+                else bz2.compress(data, 9)
+            )
+        return compressed[id(data)]
+
     blobs = work / ("blobs.xz" if kind == "xz" else "blobs.bz2")
     manifest = DeltaArchiveManifest()
     manifest.block_size = 4096
     part = manifest.partitions.add(partition_name="system_big")
     whole = hashlib.sha256()
     offset = 0
-    with open(raw, "rb") as src, open(blobs, "wb") as out:
-        block = 0
-        while data := src.read(OP):
+    with open(blobs, "wb") as out:
+        for number, data in enumerate(_chunks(mib)):
             whole.update(data)
-            blob = (
-                lzma.compress(data, format=lzma.FORMAT_XZ, check=lzma.CHECK_CRC32, preset=1)
-                if kind == "xz"
-                else bz2.compress(data, 9)
-            )
+            blob = compress(data)
             op = part.operations.add(
                 type=OPERATION_TYPES["REPLACE_XZ" if kind == "xz" else "REPLACE_BZ"],
                 data_offset=offset,
                 data_length=len(blob),
                 data_sha256_hash=hashlib.sha256(blob).digest(),
             )
-            op.dst_extents.add(start_block=block, num_blocks=len(data) // 4096)
+            op.dst_extents.add(start_block=number * OP // 4096, num_blocks=OP // 4096)
             out.write(blob)
             offset += len(blob)
-            block += len(data) // 4096
-    part.new_partition_info.size = raw.stat().st_size
+    part.new_partition_info.size = mib * MiB
     part.new_partition_info.hash = whole.digest()
-    raw.unlink()
     header = manifest.SerializeToString()
-    payload = work / "payload.bin"
-    with open(payload, "wb") as out, open(blobs, "rb") as src:
-        out.write(b"CrAU" + struct.pack(">QQI", 2, len(header), 0) + header)
-        shutil.copyfileobj(src, out, 8 * MiB)
     ota = work / "ota.zip"
     with zipfile.ZipFile(ota, "w", zipfile.ZIP_STORED, allowZip64=True) as z:
-        z.writestr("META-INF/com/android/metadata", "ota-type=AB\npre-device=alioth\n")
-        z.write(payload, "payload.bin")
-    payload.unlink()
+        with z.open("META-INF/com/android/metadata", "w") as f:
+            f.write(b"ota-type=AB\npre-device=alioth\n")
+        with z.open(zipfile.ZipInfo("payload.bin"), "w", force_zip64=True) as f, open(blobs, "rb") as src:
+            f.write(b"CrAU" + struct.pack(">QQI", 2, len(header), 0) + header)
+            shutil.copyfileobj(src, f, 8 * MiB)
     return ota, blobs
 
 
@@ -109,9 +133,17 @@ def payload_row(mib: int, kind: str) -> tuple[str, ...]:
             subprocess.run(tool, check=True, stdout=null)
         alone = time.perf_counter() - start
         seconds, rss = timed_rss(
-            unlocker_cmd("payload", "extract", str(ota), "system_big", "-o", str(work / "out"), "--no-progress")
+            unlocker_cmd(
+                "payload", "extract", str(ota), "system_big", "-o", str(work / "out"), "--no-progress"
+            )
         )
-        return (f"{mib} MiB ({kind})", f"{seconds:.1f}", f"{alone:.1f}", f"{seconds / alone:.2f}", f"{rss:.0f}")
+        return (
+            f"{mib} MiB ({kind})",
+            f"{seconds:.1f}",
+            f"{alone:.1f}",
+            f"{seconds / alone:.2f}",
+            f"{rss:.0f}",
+        )
 
 
 def rom_row(mib: int) -> tuple[str, ...]:

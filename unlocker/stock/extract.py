@@ -19,6 +19,8 @@ import errno
 import hashlib
 import lzma
 import os
+import queue
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -188,7 +190,14 @@ class _ExtentWriter:
 
 class _Image:
     """The output file plus a running SHA-256 while writes arrive in order (the usual case for a
-    full payload); out-of-order writes switch to hashing the finished file once."""
+    full payload); out-of-order writes switch to hashing the finished file once.
+
+    Writing and hashing run in a second thread, fed through a short queue, while the caller
+    decompresses: both release the GIL, so extraction costs about as much as the slower of
+    decompression and disk writes rather than their sum. Memory stays bounded by the queue.
+    """
+
+    QUEUE = 8  # pieces of at most 1 MiB in flight
 
     def __init__(self, dst: BinaryIO, size: int) -> None:
         self.dst = dst
@@ -197,8 +206,63 @@ class _Image:
         self.hashed = 0  # bytes [0, hashed) are in the hasher
         self.in_order = True
         self.end = 0  # high-water mark of written bytes
+        self._queue: queue.Queue[tuple[int, int, memoryview | None] | None] = queue.Queue(self.QUEUE)
+        self._error: BaseException | None = None
+        self._worker = threading.Thread(target=self._work, name="payload-writer", daemon=True)
+        self._worker.start()
+
+    # --- called by the extracting thread ----------------------------------------------------
 
     def write_at(self, offset: int, data: memoryview) -> None:
+        self._put((offset, len(data), data))
+
+    def zero(self, offset: int, length: int) -> None:
+        """ZERO/DISCARD: bytes never written are zeros already (the file is new); bytes written by
+        an earlier operation are overwritten."""
+        self._put((offset, length, None))
+
+    def _put(self, item: tuple[int, int, memoryview | None]) -> None:
+        if self._error is not None:
+            raise self._error
+        self._queue.put(item)
+
+    def stop(self) -> None:
+        """Let the writer finish what is queued (also after an error elsewhere)."""
+        if self._worker.is_alive():
+            self._queue.put(None)
+            self._worker.join()
+
+    def finish(self) -> bytes:
+        self.stop()
+        if self._error is not None:
+            raise self._error
+        self.dst.truncate(self.size)
+        self.dst.flush()
+        if self.in_order:
+            self._hash_zeros(self.size - self.hashed)
+            return self.hasher.digest()
+        hasher = hashlib.sha256()
+        self.dst.seek(0)
+        while piece := self.dst.read(PIECE):
+            hasher.update(piece)
+        return hasher.digest()
+
+    # --- the writer thread ------------------------------------------------------------------
+
+    def _work(self) -> None:
+        while (item := self._queue.get()) is not None:
+            if self._error is not None:
+                continue  # keep draining so the extracting thread never blocks
+            offset, length, data = item
+            try:
+                if data is None:
+                    self._write_zeros(offset, length)
+                else:
+                    self._write(offset, data)
+            except BaseException as e:  # handed to the extracting thread, raised there
+                self._error = e
+
+    def _write(self, offset: int, data: memoryview) -> None:
         if self.in_order and offset != self.hashed:
             if offset > self.hashed and offset >= self.end:
                 self._hash_zeros(offset - self.hashed)  # a gap never written reads as zeros
@@ -212,9 +276,7 @@ class _Image:
             self.hashed += len(data)
         self.end = max(self.end, offset + len(data))
 
-    def zero(self, offset: int, length: int) -> None:
-        """ZERO/DISCARD: bytes never written are zeros already (the file is new); bytes written by
-        an earlier operation are overwritten."""
+    def _write_zeros(self, offset: int, length: int) -> None:
         overlap = min(self.end, offset + length) - offset
         if overlap > 0:
             self.in_order = False
@@ -232,18 +294,6 @@ class _Image:
             n = min(count, PIECE)
             self.hasher.update(_ZEROS[:n])
             count -= n
-
-    def finish(self) -> bytes:
-        self.dst.truncate(self.size)
-        self.dst.flush()
-        if self.in_order:
-            self._hash_zeros(self.size - self.hashed)
-            return self.hasher.digest()
-        hasher = hashlib.sha256()
-        self.dst.seek(0)
-        while piece := self.dst.read(PIECE):
-            hasher.update(piece)
-        return hasher.digest()
 
 
 def check_extractable(part: PartitionUpdate, payload: Payload) -> None:
@@ -302,15 +352,20 @@ def extract_partition(
     assert part.new_info is not None and part.new_info.size is not None
     bs = payload.manifest.block_size
     image = _Image(dst, part.new_info.size)
-    for number, op in enumerate(part.operations, 1):
-        if op.type in (ZERO, DISCARD):
-            for extent in op.dst_extents:
-                image.zero(extent.start_block * bs, extent.num_blocks * bs)
-        else:
-            _replace(source, payload, part.name, number, op, _ExtentWriter(dst, op.dst_extents, bs, image))
-        if progress:
-            progress(sum(e.num_blocks for e in op.dst_extents) * bs)
-    digest = image.finish()
+    try:
+        for number, op in enumerate(part.operations, 1):
+            if op.type in (ZERO, DISCARD):
+                for extent in op.dst_extents:
+                    image.zero(extent.start_block * bs, extent.num_blocks * bs)
+            else:
+                _replace(
+                    source, payload, part.name, number, op, _ExtentWriter(dst, op.dst_extents, bs, image)
+                )
+            if progress:
+                progress(sum(e.num_blocks for e in op.dst_extents) * bs)
+        digest = image.finish()
+    finally:
+        image.stop()
     if digest != part.new_info.hash:
         raise PackageError(
             _("{partition}: the image does not match the hash in the payload's manifest").format(
