@@ -258,7 +258,8 @@ def _image(path: Path, size: int) -> dict[str, Any]:
 def describe(report: dict[str, Any]) -> list[str]:
     """The report in plain words, for people."""
     kind = report["kind"]
-    lines = [_("{file}: {kind}").format(file=Path(report["file"]).name, kind=_(KINDS.get(kind, kind)))]
+    label = KINDS.get(kind, kind)
+    lines = [_("{file}: {kind}").format(file=Path(report["file"]).name, kind=_(label))]
     if kind == "xiaomi-fastboot-rom":
         lines.append(
             _("for '{codename}', version {version}, CURRENT_ANTI_VER {anti}").format(
