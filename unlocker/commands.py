@@ -31,6 +31,9 @@ INDEX_UPDATE = "unlocker index update"
 INDEX_VALIDATE = "unlocker index validate"
 EMULATE = "unlocker emulate"
 DOWNLOAD = "unlocker download"
+INSPECT = "unlocker inspect"
+STOCK = "unlocker stock"
+PAYLOAD_EXTRACT = "unlocker payload extract"
 
 
 def show(command: str, *args: str) -> str:
