@@ -25,6 +25,11 @@ INDEX_UPDATE = "unlocker index update"
 INDEX_VALIDATE = "unlocker index validate"
 EMULATE = "unlocker emulate"
 DOWNLOAD = "unlocker download"
+INSTALL = "unlocker install"
+EXPLAIN = "unlocker explain"
+GUIDE = "unlocker guide"
+UDEV_INSTALL = "unlocker udev install"
+DOCTOR_NETWORK = "unlocker doctor --network"
 
 
 def show(command: str, *args: str) -> str:
