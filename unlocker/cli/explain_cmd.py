@@ -36,7 +36,9 @@ def error_explanation(error: BaseException) -> list[str]:
     if explained.meaning and explained.meaning in str(error):
         lines = lines[1:]  # the error already says what it means (Mi Unlock codes)
     more = commands.show(commands.EXPLAIN, entry.id)
-    lines.append("unlocker: " + _("more: {command}").format(command=more))  # i18n: not user-facing (program name)
+    lines.append(
+        "unlocker: " + _("more: {command}").format(command=more)
+    )  # i18n: not user-facing (program name)
     return lines
 
 
@@ -47,7 +49,7 @@ def error_explanation(error: BaseException) -> list[str]:
         "\n"
         "TEXT is the message as you saw it (a bootloader's FAILED line, an adb or recovery error, "
         "a Windows driver error, the region-lock screen), a Mi Unlock error code such as 20036, "
-        "or the name of an explanation. Quote it: unlocker explain \"Token Verify Failed\"."
+        'or the name of an explanation. Quote it: unlocker explain "Token Verify Failed".'
     ),
     short_help=_("Explain a message that stopped you: what it means and what to do."),
 )
@@ -69,9 +71,9 @@ def explain(text: tuple[str, ...], as_json: bool) -> None:
     if not found:
         if not as_json:
             click.echo(
-                _("unlocker does not know this message yet. Share it with a volunteer, with the output of {command}.").format(
-                    command=commands.show(commands.REPORT)
-                ),
+                _(
+                    "unlocker does not know this message yet. Share it with a volunteer, with the output of {command}."
+                ).format(command=commands.show(commands.REPORT)),
                 err=True,
             )
         raise SystemExit(EXIT_FAILED)

@@ -7,7 +7,7 @@ import click
 from unlocker.cli.common import device_option, json_option, print_json
 from unlocker.errors import DeviceNotFound, NotInIndex, TransportError
 from unlocker.i18n import _
-from unlocker.support.guide import STATE_WORDS, Guide, build_guide
+from unlocker.support.guide import Guide, build_guide, state_word
 
 
 def _look(serial: str | None, codename: str | None) -> Guide:
@@ -41,10 +41,15 @@ def _look(serial: str | None, codename: str | None) -> Guide:
 def _print(guide: Guide) -> None:
     click.echo(_("Ways out for a region-locked or remotely disabled phone, safest first"))
     if guide.phone is not None:
-        lock = {True: _("unlocked"), False: _("locked"), None: _("lock state unknown")}[guide.phone["unlocked"]]
+        lock = {True: _("unlocked"), False: _("locked"), None: _("lock state unknown")}[
+            guide.phone["unlocked"]
+        ]
         click.echo(
             _("Phone: {phone} ({product}), {mode} mode, bootloader {lock}").format(
-                phone=guide.phone["name"], product=guide.phone["product"] or "?", mode=guide.phone["mode"], lock=lock
+                phone=guide.phone["name"],
+                product=guide.phone["product"] or "?",
+                mode=guide.phone["mode"],
+                lock=lock,
             )
         )
     else:
@@ -60,7 +65,9 @@ def _print(guide: Guide) -> None:
     for number, step in enumerate(guide.steps, 1):
         click.echo("")
         click.echo(
-            _("{number}. {title} [{state}]").format(number=number, title=step.title, state=_(STATE_WORDS[step.state]))
+            _("{number}. {title} [{state}]").format(
+                number=number, title=step.title, state=state_word(step.state)
+            )
         )
         for line in step.text:
             click.echo("   " + line)

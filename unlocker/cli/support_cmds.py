@@ -19,13 +19,23 @@ _MARK = {OK: N_("ok"), WARN: N_("WARN"), FAIL: N_("FAIL")}
 
 @click.command(
     "doctor",
-    help=_("Check this computer's setup (libusb, udev rules, permissions, phones on USB)."),
+    help=_(
+        "Check this computer's setup (libusb, udev rules, permissions, phones on USB, Windows drivers, "
+        "virtual machines, a running adb server); --network also checks the hosts unlocker needs."
+    ),
     short_help=_("Check this computer's setup (libusb, udev rules, permissions, phones on USB)."),
 )
+@click.option(
+    "--network",
+    is_flag=True,
+    help=_(
+        "Also check that the Mi account, Mi unlock and ROM download hosts are reachable (through your proxy)."
+    ),
+)
 @json_option
-def doctor(as_json: bool) -> None:
+def doctor(network: bool, as_json: bool) -> None:
     """Run every check in unlocker.support.doctor; exit 1 when one of them fails."""
-    checks = run_checks()
+    checks = run_checks(network=network)
     if as_json:
         print_json([c.to_json() for c in checks])
     else:

@@ -38,6 +38,13 @@ STATE_WORDS: dict[str, str] = {
     NOT_POSSIBLE: N_("not possible"),
     UNKNOWN: N_("not known yet"),
 }
+
+
+def state_word(state: str) -> str:
+    """A step's state as people read it, translated."""
+    return _(STATE_WORDS[state])
+
+
 MI_UNLOCK, FASTBOOT_COMMAND, NOT_UNLOCKABLE = "mi_unlock", "fastboot_command", "not_unlockable"
 
 
@@ -122,7 +129,9 @@ def _vendor_step(device: Device | None, facts: PhoneFacts | None) -> Step:
                 "country), stay signed in to the Mi account, leave it switched on for a day and look for "
                 "system updates."
             ),
-            _("What the block screen means: {command}").format(command=_show(commands.EXPLAIN, "region-lock")),
+            _("What the block screen means: {command}").format(
+                command=_show(commands.EXPLAIN, "region-lock")
+            ),
         ],
         [_line(commands.EXPLAIN, "region-lock")],
     )
@@ -215,9 +224,7 @@ def _waiting_text(record: WaitRecord | None) -> tuple[str, str]:
 def _mi_unlock_step(facts: PhoneFacts | None, record: WaitRecord | None) -> Step:
     waiting, state = _waiting_text(record)
     text = [
-        _(
-            "Xiaomi unlocks a bootloader only with its signature, through Mi Unlock. It needs all of this:"
-        ),
+        _("Xiaomi unlocks a bootloader only with its signature, through Mi Unlock. It needs all of this:"),
         _(
             "A Mi account bound to this phone: on the phone, Settings > Developer options > Mi Unlock "
             "status > Add account and device. Binding needs the phone to start Android."
@@ -309,9 +316,7 @@ def cannot_be_done() -> list[str]:
     ]
 
 
-def build_guide(
-    facts: PhoneFacts | None, device: Device | None, record: WaitRecord | None
-) -> Guide:
+def build_guide(facts: PhoneFacts | None, device: Device | None, record: WaitRecord | None) -> Guide:
     """The steps for what the tool can see (each argument None when it could not be seen)."""
     steps = [_vendor_step(device, facts), _phone_step(facts)]
     method = str((device.unlock or {}).get("method") or "") if device is not None else None
