@@ -244,19 +244,5 @@ CHECKS: tuple[Callable[[], Check], ...] = (
 )
 
 
-def run_checks(*, network: bool = False) -> list[Check]:
-    """Every check; those that do not apply here (None) are left out. ``network`` adds host probes."""
-    from unlocker.support import host_checks
-
-    more: tuple[Callable[[], Check | None], ...] = (
-        host_checks.check_windows_driver,
-        host_checks.check_virtualization,
-        host_checks.check_adb_server,
-    )
-    found = [check() for check in CHECKS]
-    found += [c for c in (check() for check in more) if c is not None]
-    if network:
-        from unlocker.support.network import check_network
-
-        found += check_network()
-    return found
+def run_checks() -> list[Check]:
+    return [check() for check in CHECKS]
