@@ -144,7 +144,12 @@ def test_cli_permission_error_is_one_line_with_next_step(usb_bench, capsys, monk
     lines = err.strip().splitlines()
     assert lines[0].startswith("unlocker: error: no permission to open the phone at usb:1-1")
     assert lines[1].startswith("unlocker: next: ")
-    assert len(lines) == 2
+    # then the knowledge base's explanation of the same problem, as `unlocker explain` gives it
+    from unlocker import knowledge
+
+    explained = knowledge.by_id("no-permissions").explain("en")
+    assert lines[2] == f"unlocker: What this means: {explained.meaning}"
+    assert lines[-1] == "unlocker: more: `unlocker explain no-permissions`"
 
 
 def test_unlocker_libusb_selects_the_library(monkeypatch: pytest.MonkeyPatch) -> None:
