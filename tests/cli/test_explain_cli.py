@@ -116,7 +116,7 @@ def test_knowledge_base_is_complete(language: str) -> None:
 @pytest.mark.parametrize("entry", ENTRIES, ids=lambda e: e.id)
 def test_entry_texts_are_well_formed_in_every_language(entry: knowledge.Entry) -> None:
     assert set(entry.texts) <= set(knowledge.LANGUAGES) and "en" in entry.texts
-    for name, (constant, *_args) in entry.commands.items():
+    for constant, *_args in entry.commands.values():
         assert hasattr(commands, constant), f"{entry.id}: commands.{constant} does not exist"
     english = entry.texts["en"]
     steps_en = english.get("steps") or []
