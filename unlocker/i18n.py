@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import gettext as _gettext
 import os
+import string
 from pathlib import Path
 from typing import Any
 
@@ -137,16 +138,14 @@ def isolate(text: str) -> str:
     return f"{FSI}{text}{PDI}" if text and is_rtl() else text
 
 
-class _Isolated:
-    """A placeholder value that keeps its format spec and gains directional isolates."""
+class _IsolatingFormatter(string.Formatter):
+    """str.format, each substituted value (after its !r/!s conversion and format spec) isolated."""
 
-    __slots__ = ("value",)
+    def format_field(self, value: Any, format_spec: str) -> str:
+        return isolate(format(value, format_spec))
 
-    def __init__(self, value: object) -> None:
-        self.value = value
 
-    def __format__(self, spec: str) -> str:
-        return isolate(format(self.value, spec))
+_ISOLATING = _IsolatingFormatter()
 
 
 class Message(str):
@@ -156,8 +155,7 @@ class Message(str):
 
     def format(self, *args: Any, **kwargs: Any) -> str:
         if is_rtl():
-            args = tuple(_Isolated(a) for a in args)
-            kwargs = {name: _Isolated(value) for name, value in kwargs.items()}
+            return Message(_ISOLATING.vformat(str(self), args, kwargs))
         return Message(str.format(self, *args, **kwargs))
 
 
