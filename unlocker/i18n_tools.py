@@ -10,7 +10,8 @@
 Messages are found the way tests/test_i18n_wrapped.py expects them to be written: the literal
 argument of ``_()``, ``N_()`` and the first two of ``ngettext()`` in every module of the package.
 A comment line starting with ``# Translators:`` right above such a call is passed on to
-translators. Merging keeps every translation whose message is unchanged; translations of
+translators. References name the file only (no line numbers), so the template changes only when
+messages do, not whenever code moves. Merging keeps every translation whose message is unchanged; translations of
 messages that left the code stay at the end of the file as obsolete (``#~``) entries and come
 back by themselves if the message returns.
 """
@@ -74,7 +75,7 @@ def messages_in_source(source: str, reference: str) -> list[Entry]:
     """The messages marked in one module, in order of appearance."""
     tree = ast.parse(source, filename=reference)
     lines = source.splitlines()
-    found = []
+    found: list[tuple[int, Entry]] = []
     for node in ast.walk(tree):
         if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)):
             continue
@@ -90,12 +91,12 @@ def messages_in_source(source: str, reference: str) -> list[Entry]:
             msgid_plural=values[1] if count == 2 else None,
             msgstr=["", ""] if count == 2 else [""],
             extracted=_translator_comment(lines, node.lineno),
-            references=[f"{reference}:{node.lineno}"],
+            references=[reference],
         )
         if any(i18n_po.placeholders(v) for v in values):
             entry.flags = ["python-brace-format"]
-        found.append(entry)
-    return sorted(found, key=lambda e: int(e.references[0].rsplit(":", 1)[1]))
+        found.append((node.lineno, entry))
+    return [entry for _line, entry in sorted(found, key=lambda pair: pair[0])]
 
 
 def extract(package: Path = PACKAGE) -> Catalogue:
@@ -111,7 +112,7 @@ def extract(package: Path = PACKAGE) -> Catalogue:
             if known is None:
                 by_key[entry.key] = entry
             else:
-                known.references += entry.references
+                known.references += [r for r in entry.references if r not in known.references]
                 known.extracted += [c for c in entry.extracted if c not in known.extracted]
     header = Entry("", msgstr=[_header_text(None)])
     return Catalogue(header, list(by_key.values()))

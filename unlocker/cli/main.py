@@ -16,8 +16,8 @@ from pathlib import Path
 import click
 
 from unlocker import __version__, commands, i18n, settings
-from unlocker.errors import EXIT_FAILED, EXIT_INTERRUPTED, UnlockerError
 from unlocker.cli import click_texts
+from unlocker.errors import EXIT_FAILED, EXIT_INTERRUPTED, UnlockerError
 from unlocker.i18n import N_, _
 
 click_texts.install()  # click's own words (Usage:, Options, ...) follow the language too
