@@ -52,6 +52,9 @@ def test_unlocker_lang_and_languages_errors_too(run_cli) -> None:
 def test_help_texts_follow_lang_even_for_lazily_loaded_commands(run_cli) -> None:
     main = run_cli("--lang", "es", "--help")
     assert "Códigos de salida:" in main.stdout and "Idioma de los mensajes" in main.stdout
+    # click's own words too
+    assert main.stdout.startswith("Uso: unlocker") and "Opciones:" in main.stdout
+    assert "Mostrar este mensaje y salir." in main.stdout and "Mostrar la versión y salir." in main.stdout
     sub = run_cli("--lang", "es", "status", "--help")
     assert "Informa del estado del bloqueo" in sub.stdout
     english = run_cli("status", "--help", env={"LANG": "C"})
@@ -62,6 +65,10 @@ def test_unknown_language_is_a_usage_error(run_cli) -> None:
     r = run_cli("--lang", "xx", "status")
     assert r.returncode == 2
     assert "no translation for 'xx'" in r.stderr and "es" in r.stderr and "Traceback" not in r.stderr
+    persian = run_cli("--lang", "fa", "status", "--bogus")
+    assert (
+        persian.returncode == 2 and "'--bogus'" in persian.stderr and "No such option" not in persian.stderr
+    )
 
 
 def test_unknown_environment_language_falls_back_to_english(phone, run_cli) -> None:

@@ -81,6 +81,9 @@ def debug_enabled() -> bool:
 class LazyGroup(click.Group):
     def format_help_text(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         self.help = _help()  # built now: --lang may have changed the language since import
+        help_option = self.get_help_option(ctx)
+        if help_option is not None:  # made by click before --lang applied
+            help_option.help = _("Show this message and exit.")
         super().format_help_text(ctx, formatter)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -127,7 +130,9 @@ def _set_language(ctx: click.Context, param: click.Parameter, value: str | None)
 
 
 @click.group(cls=LazyGroup, help=_help(), context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="unlocker")
+@click.version_option(
+    __version__, prog_name="unlocker", cls=_TranslatedOption, help=N_("Show the version and exit.")
+)
 @click.option(
     "--debug",
     is_flag=True,
