@@ -18,6 +18,14 @@ REPO = Path(__file__).resolve().parent.parent
 KEYS = Path(__file__).resolve().parent / "keys"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Compile the translation catalogues (.po -> .mo), as the wheel build does: tests use the .mo."""
+    from unlocker import i18n_po
+    from unlocker.i18n import DOMAIN, LOCALE_DIR
+
+    i18n_po.compile_tree(LOCALE_DIR, domain=DOMAIN)
+
+
 @dataclass
 class RunningPhone:
     phone: VirtualPhone

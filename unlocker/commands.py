@@ -34,6 +34,11 @@ DOWNLOAD = "unlocker download"
 INSPECT = "unlocker inspect"
 STOCK = "unlocker stock"
 PAYLOAD_EXTRACT = "unlocker payload extract"
+INSTALL = "unlocker install"
+EXPLAIN = "unlocker explain"
+GUIDE = "unlocker guide"
+UDEV_INSTALL = "unlocker udev install"
+DOCTOR_NETWORK = "unlocker doctor --network"
 
 
 def show(command: str, *args: str) -> str:

@@ -2,40 +2,118 @@
 
 English is the source language. Rules for wrapped messages:
 
-- the argument of ``_()`` is one plain string literal (never an f-string), so xgettext can
-  collect it; values go in through named placeholders: ``_("{phone}: locked").format(phone=name)``;
+- the argument of ``_()`` is one plain string literal (never an f-string), so the extractor
+  (``python -m unlocker.i18n_tools extract``) can collect it; values go in through named
+  placeholders: ``_("{phone}: locked").format(phone=name)``;
 - tables built at import time mark their strings with ``N_()`` and translate them where they are
   shown, so the language chosen at run time applies;
 - a command the person must type is a placeholder filled from :mod:`unlocker.commands`, never
   spelled inside the message, so it stays identical in every language.
 
-Catalogues live in ``unlocker/locale/LANG/LC_MESSAGES/unlocker.mo``; the language comes from
-``UNLOCKER_LANG``, then ``LANGUAGE``, ``LC_ALL``, ``LC_MESSAGES`` and ``LANG`` (gettext's order).
+Catalogues live in ``unlocker/locale/LANG/LC_MESSAGES/unlocker.mo`` (compiled from the ``.po``
+sources beside them when the wheel is built, or by ``python -m unlocker.i18n_tools compile``).
+The language comes from ``--lang``, then ``UNLOCKER_LANG``, then ``LANGUAGE``, ``LC_ALL``,
+``LC_MESSAGES`` and ``LANG`` (gettext's order).
+
+Right-to-left languages (Persian, Arabic): every value put into a translated message through a
+placeholder - commands, paths, serial numbers, numbers, the phone's own words - is wrapped in
+Unicode directional isolates (FSI ... PDI) by :meth:`Message.format`. That is the one place
+mixed-direction text is handled: a terminal that implements the Unicode bidirectional algorithm
+then shows `unlocker unlock` or /dev/bus/usb/001/004 as typed, inside a Persian sentence.
 """
 
 from __future__ import annotations
 
 import gettext as _gettext
+import os
+import string
 from pathlib import Path
+from typing import Any
 
 from unlocker import settings
 
 DOMAIN = "unlocker"
 LOCALE_DIR = Path(__file__).parent / "locale"
+SOURCE_LANGUAGE = "en"
+#: Languages written right to left (the ones we ship, and their neighbours should they come).
+RTL_LANGUAGES = frozenset({"ar", "fa", "he", "ur", "ps", "ckb"})
+FSI = "\u2068"  # FIRST STRONG ISOLATE: the value takes the direction of its first letter
+PDI = "\u2069"  # POP DIRECTIONAL ISOLATE
 
 _translation: _gettext.NullTranslations | None = None
+_language = SOURCE_LANGUAGE
 
 
-def _languages() -> list[str] | None:
-    chosen = settings.get("UNLOCKER_LANG")
-    return [chosen] if chosen else None  # None: gettext reads LANGUAGE, LC_ALL, LC_MESSAGES, LANG
+def requested_languages(explicit: str | None = None) -> list[str]:
+    """The languages asked for, most wanted first: ``explicit`` (``--lang``), ``UNLOCKER_LANG``,
+    then the first of LANGUAGE (a colon-separated list), LC_ALL, LC_MESSAGES, LANG that is set.
+
+    ``C`` and ``POSIX`` mean English. Codes are as the environment spells them (``fa_IR.UTF-8``).
+    """
+    chosen = explicit or settings.get("UNLOCKER_LANG")
+    if chosen:
+        return [chosen]
+    for variable in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(variable, "").strip()
+        if value:
+            return [item for item in value.split(":") if item]
+    return []
 
 
-def set_language(language: str | None) -> None:
-    """Switch the catalogue (``None``: from the environment). Unknown languages fall back to English."""
-    global _translation
-    languages = [language] if language else _languages()
-    _translation = _gettext.translation(DOMAIN, localedir=LOCALE_DIR, languages=languages, fallback=True)
+def _candidates(code: str) -> list[str]:
+    """``fa_IR.UTF-8@x`` -> the catalogue names to try, most specific first (as gettext does)."""
+    base = code.split("@")[0].split(".")[0]
+    names = [base]
+    if "_" in base:
+        names.append(base.split("_")[0])
+    return names
+
+
+def catalogue_path(code: str) -> Path | None:
+    """The compiled catalogue for a language code, or None when it is not shipped (or English)."""
+    for name in _candidates(code):
+        path = LOCALE_DIR / name / "LC_MESSAGES" / f"{DOMAIN}.mo"
+        if path.is_file():
+            return path
+    return None
+
+
+def available_languages() -> list[str]:
+    """English and every language with a compiled catalogue, sorted."""
+    found = {p.parent.parent.name for p in LOCALE_DIR.glob(f"*/LC_MESSAGES/{DOMAIN}.mo")}
+    return [SOURCE_LANGUAGE, *sorted(found - {SOURCE_LANGUAGE})]
+
+
+def resolve(languages: list[str]) -> str:
+    """The first language of ``languages`` we can speak (``en`` when none)."""
+    for code in languages:
+        if code in ("C", "POSIX") or code.lower().startswith(("c.", "en")):
+            return SOURCE_LANGUAGE
+        path = catalogue_path(code)
+        if path is not None:
+            return path.parent.parent.name
+    return SOURCE_LANGUAGE
+
+
+def set_language(language: str | None) -> str:
+    """Switch the catalogue (``None``: from the environment); returns the language now used.
+
+    Unknown languages fall back to English (:func:`is_shipped` tells whether one is known).
+    """
+    global _translation, _language
+    _language = resolve(requested_languages(language))
+    path = catalogue_path(_language) if _language != SOURCE_LANGUAGE else None
+    if path is None:
+        _translation = _gettext.NullTranslations()
+    else:
+        with path.open("rb") as handle:
+            _translation = _gettext.GNUTranslations(handle)
+    return _language
+
+
+def is_shipped(code: str) -> bool:
+    """Whether ``code`` names English or a language we have a catalogue for."""
+    return code in ("C", "POSIX") or code.lower().startswith("en") or catalogue_path(code) is not None
 
 
 def _active() -> _gettext.NullTranslations:
@@ -45,14 +123,50 @@ def _active() -> _gettext.NullTranslations:
     return _translation
 
 
-def _(message: str) -> str:
+def language() -> str:
+    """The language messages are shown in now: ``en``, ``es``, ``fa``, ..."""
+    _active()
+    return _language
+
+
+def is_rtl() -> bool:
+    return language() in RTL_LANGUAGES
+
+
+def isolate(text: str) -> str:
+    """``text`` marked as a unit of its own direction in a right-to-left language (else as is)."""
+    return f"{FSI}{text}{PDI}" if text and is_rtl() else text
+
+
+class _IsolatingFormatter(string.Formatter):
+    """str.format, each substituted value (after its !r/!s conversion and format spec) isolated."""
+
+    def format_field(self, value: Any, format_spec: str) -> str:
+        return isolate(format(value, format_spec))
+
+
+_ISOLATING = _IsolatingFormatter()
+
+
+class Message(str):
+    """A translated message; ``.format()`` isolates every value in right-to-left languages."""
+
+    __slots__ = ()
+
+    def format(self, *args: Any, **kwargs: Any) -> str:
+        if is_rtl():
+            return Message(_ISOLATING.vformat(str(self), args, kwargs))
+        return Message(str.format(self, *args, **kwargs))
+
+
+def _(message: str) -> Message:
     """The translation of ``message`` in the current language (the message itself in English)."""
-    return _active().gettext(message)
+    return Message(_active().gettext(message))
 
 
-def ngettext(singular: str, plural: str, n: int) -> str:
+def ngettext(singular: str, plural: str, n: int) -> Message:
     """The singular or plural form for ``n``, translated."""
-    return _active().ngettext(singular, plural, n)
+    return Message(_active().ngettext(singular, plural, n))
 
 
 def N_(message: str) -> str:

@@ -15,9 +15,12 @@ from pathlib import Path
 
 import click
 
-from unlocker import __version__, commands, settings
+from unlocker import __version__, commands, i18n, settings
+from unlocker.cli import click_texts
 from unlocker.errors import EXIT_FAILED, EXIT_INTERRUPTED, UnlockerError
-from unlocker.i18n import _
+from unlocker.i18n import N_, _
+
+click_texts.install()  # click's own words (Usage:, Options, ...) follow the language too
 
 
 def _help() -> str:
@@ -68,6 +71,9 @@ COMMANDS: dict[str, str] = {
     "inspect": "stock_cmds",
     "stock": "stock_cmds",
     "payload": "stock_cmds",
+    "explain": "explain_cmd",
+    "guide": "guide_cmd",
+    "udev": "udev_cmds",
 }
 
 _debug = False
@@ -78,6 +84,13 @@ def debug_enabled() -> bool:
 
 
 class LazyGroup(click.Group):
+    def format_help_text(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        self.help = _help()  # built now: --lang may have changed the language since import
+        help_option = self.get_help_option(ctx)
+        if help_option is not None:  # made by click before --lang applied
+            help_option.help = _("Show this message and exit.")
+        super().format_help_text(ctx, formatter)
+
     def list_commands(self, ctx: click.Context) -> list[str]:
         return list(COMMANDS)
 
@@ -96,15 +109,55 @@ def _set_debug(ctx: click.Context, param: click.Parameter, value: bool) -> None:
     _debug = _debug or value
 
 
+class _TranslatedOption(click.Option):
+    """An option of the group itself: its help is translated when shown, after --lang applied."""
+
+    def get_help_record(self, ctx: click.Context) -> tuple[str, str] | None:
+        self.help = _(self.source_help)
+        return super().get_help_record(ctx)
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        self.source_help = str(kwargs.get("help") or "")
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+
+
+def _set_language(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    """``--lang``: applied before any command module is imported (they translate help at import)."""
+    if value is None:
+        return
+    if not i18n.is_shipped(value):
+        raise click.BadParameter(
+            _("no translation for '{code}'; available: {languages}").format(
+                code=value, languages=", ".join(i18n.available_languages())
+            )
+        )
+    i18n.set_language(value)
+
+
 @click.group(cls=LazyGroup, help=_help(), context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="unlocker")
+@click.version_option(
+    __version__, prog_name="unlocker", cls=_TranslatedOption, help=N_("Show the version and exit.")
+)
 @click.option(
     "--debug",
     is_flag=True,
     expose_value=False,
     is_eager=True,
     callback=_set_debug,
-    help=_("Show the causes of errors and full details of bugs (also UNLOCKER_DEBUG=1)."),
+    cls=_TranslatedOption,
+    help=N_("Show the causes of errors and full details of bugs (also UNLOCKER_DEBUG=1)."),
+)
+@click.option(
+    "--lang",
+    metavar="CODE",
+    expose_value=False,
+    is_eager=True,
+    callback=_set_language,
+    cls=_TranslatedOption,
+    help=N_(
+        "Language of messages: en, es, fa, ar, ru (also UNLOCKER_LANG; default: from LANGUAGE, LC_ALL, "
+        "LC_MESSAGES, LANG)."
+    ),
 )
 def cli() -> None:
     pass
@@ -125,6 +178,10 @@ def _report_error(error: UnlockerError) -> None:
     click.echo(_("unlocker: error: {message}").format(message=error), err=True)
     if error.hint:
         click.echo(_("unlocker: next: {hint}").format(hint=error.hint), err=True)
+    from unlocker.cli.explain_cmd import error_explanation  # the knowledge base: only on errors
+
+    for line in error_explanation(error):
+        click.echo(line, err=True)
     if debug_enabled():
         for cause in _causes(error):
             click.echo(

@@ -10,7 +10,8 @@ import click
 from unlocker.cli.common import device_option, info, json_option, print_json
 from unlocker.errors import EXIT_FAILED
 from unlocker.i18n import N_, _
-from unlocker.support.doctor import FAIL, OK, WARN, run_checks
+from unlocker.support.checkup import run_all
+from unlocker.support.doctor import FAIL, OK, WARN
 from unlocker.support.report import build_report
 
 # Status marks in the human listing, translated where shown; padded to the widest so details align.
@@ -19,13 +20,23 @@ _MARK = {OK: N_("ok"), WARN: N_("WARN"), FAIL: N_("FAIL")}
 
 @click.command(
     "doctor",
-    help=_("Check this computer's setup (libusb, udev rules, permissions, phones on USB)."),
+    help=_(
+        "Check this computer's setup (libusb, udev rules, permissions, phones on USB, Windows drivers, "
+        "virtual machines, a running adb server); --network also checks the hosts unlocker needs."
+    ),
     short_help=_("Check this computer's setup (libusb, udev rules, permissions, phones on USB)."),
 )
+@click.option(
+    "--network",
+    is_flag=True,
+    help=_(
+        "Also check that the Mi account, Mi unlock and ROM download hosts are reachable (through your proxy)."
+    ),
+)
 @json_option
-def doctor(as_json: bool) -> None:
+def doctor(network: bool, as_json: bool) -> None:
     """Run every check in unlocker.support.doctor; exit 1 when one of them fails."""
-    checks = run_checks()
+    checks = run_all(network=network)
     if as_json:
         print_json([c.to_json() for c in checks])
     else:

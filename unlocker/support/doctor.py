@@ -22,17 +22,12 @@ from unlocker.i18n import N_, _, ngettext
 OK, WARN, FAIL = "ok", "warn", "fail"
 
 UDEV_DIRS = (Path("/etc/udev/rules.d"), Path("/usr/lib/udev/rules.d"), Path("/lib/udev/rules.d"))
-UDEV_RULES = "udev/51-unlocker.rules"
-UDEV_README = "udev/README.md"
 
 # Shell command lines a fix tells the person to type (not unlocker commands: those come from
 # unlocker.commands). They are placeholders in the messages, never part of the translated text.
 PIP_REINSTALL = "pip install --force-reinstall unlocker"
 APT_LIBUSB = "sudo apt install libusb-1.0-0"
 BREW_LIBUSB = "brew install libusb"
-UDEV_INSTALL = (
-    f"sudo cp {UDEV_RULES} /etc/udev/rules.d/ && sudo udevadm control --reload-rules && sudo udevadm trigger"
-)
 ADB_KILL_SERVER = "`adb kill-server`"
 
 # How the checks are called where a person reads them; the keys (``Check.name``) stay as they are.
@@ -129,15 +124,15 @@ def check_udev_rules(dirs: tuple[Path, ...] = UDEV_DIRS) -> Check:
             "udev rules",
             WARN,
             detail=_("no rules for Android phones found (you run as root, so USB works anyway)"),
-            fix=_("Install {rules} for normal users (see {readme}).").format(
-                rules=UDEV_RULES, readme=UDEV_README
+            fix=_("Install the rules for normal users: {command}").format(
+                command=commands.show(commands.UDEV_INSTALL)
             ),
         )
     return Check(
         "udev rules",
         FAIL,
         detail=_("no udev rules for Android phones: USB access will be denied"),
-        fix=_("{command}, then replug the phone.").format(command=UDEV_INSTALL),
+        fix=_("{command}, then replug the phone.").format(command=commands.show(commands.UDEV_INSTALL)),
     )
 
 

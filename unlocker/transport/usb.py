@@ -40,14 +40,7 @@ WRITE_CHUNK = 1024 * 1024
 WRITE_TIMEOUT = 10.0
 NO_PERMISSION = "no permission"
 
-_UDEV_HINT = N_(
-    "Install the udev rules: {command}, then replug the phone (see udev/README.md). "
-    "{doctor} checks the setup."
-)
-_UDEV_COMMAND = (
-    "sudo cp udev/51-unlocker.rules /etc/udev/rules.d/ && "
-    "sudo udevadm control --reload-rules && sudo udevadm trigger"
-)
+_UDEV_HINT = N_("Install the udev rules: {command}, then replug the phone. {doctor} checks the setup.")
 _WINDOWS_HINT = N_(
     "Install a WinUSB driver for the phone's USB interface (Google USB Driver), then replug it. "
     "{doctor} checks the setup."
@@ -63,7 +56,7 @@ def _permission_hint() -> str:
     system = platform.system()
     doctor = commands.show(commands.DOCTOR)
     if system == "Linux":
-        return _(_UDEV_HINT).format(command=_UDEV_COMMAND, doctor=doctor)
+        return _(_UDEV_HINT).format(command=commands.show(commands.UDEV_INSTALL), doctor=doctor)
     if system == "Windows":
         return _(_WINDOWS_HINT).format(doctor=doctor)
     return _(_OTHER_HINT).format(doctor=doctor)
