@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from unlocker import settings
 from unlocker.fastboot.client import FastbootClient, InfoCallback
-from unlocker.fastboot.protocol import FASTBOOT_USB, RESPONSE_TIMEOUT
+from unlocker.fastboot.protocol import FASTBOOT_USB, LONG_TIMEOUT, RESPONSE_TIMEOUT
 from unlocker.transport.select import open_transport
 
 
@@ -17,6 +17,12 @@ def response_timeout() -> float:
     """Seconds to wait for a fastboot answer; UNLOCKER_RESPONSE_TIMEOUT shortens it for tests and
     for volunteers diagnosing hangs."""
     return settings.get_float("UNLOCKER_RESPONSE_TIMEOUT", RESPONSE_TIMEOUT)
+
+
+def long_timeout() -> float:
+    """Seconds flash and erase may take: LONG_TIMEOUT, scaled down with a shortened
+    UNLOCKER_RESPONSE_TIMEOUT (never up: a longer answer timeout leaves them as they are)."""
+    return LONG_TIMEOUT * min(1.0, response_timeout() / RESPONSE_TIMEOUT)
 
 
 def connect_fastboot(
@@ -27,4 +33,6 @@ def connect_fastboot(
     ``wait`` retries for that many seconds while the phone is not (yet) there, e.g. rebooting.
     """
     transport = open_transport(name, usb_interface=FASTBOOT_USB, wait=wait)
-    return FastbootClient(transport, on_info=on_info, response_timeout=response_timeout())
+    answer = response_timeout()
+    transport.write_timeout = min(transport.write_timeout, answer)  # a phone that stops reading
+    return FastbootClient(transport, on_info=on_info, response_timeout=answer, long_timeout=long_timeout())

@@ -40,6 +40,10 @@ class Transport(abc.ABC):
     #: Largest single write worth issuing during a data phase (bytes).
     max_write_size: int = 1024 * 1024
 
+    #: Seconds a write may go without the phone taking any data before TransportTimeout
+    #: (progress-based: slow is fine, stopped is not). Callers may shorten it.
+    write_timeout: float = 30.0
+
     @abc.abstractmethod
     def open(self) -> None:
         """Connect. Raises DeviceNotFound / DevicePermissionError / UsbBackendMissing."""
