@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -95,6 +96,9 @@ def flash(
             return
         for warning in plan.warnings:
             info(_("warning: {warning}").format(warning=warning))
+        for question in plan.questions:  # asked here, before the usual question, not again by execute
+            confirm(question, yes=yes)
+        plan = dataclasses.replace(plan, questions=[])
         confirm(
             _("Write {file} to {partitions} on {phone}?").format(
                 file=image.name, partitions=", ".join(plan.targets), phone=client.name

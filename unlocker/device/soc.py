@@ -9,7 +9,6 @@ like ``MT6785``). None when neither tells: callers then treat every family's nam
 from __future__ import annotations
 
 from unlocker.device.facts import Variables
-from unlocker.errors import UnlockerError
 
 _QUALCOMM_PREFIXES = ("sm", "sdm", "msm", "qcs", "sda", "apq", "sc7", "sc8")
 
@@ -18,14 +17,10 @@ def from_index(product: str | None) -> str | None:
     """The index's ``soc_vendor`` for this codename (aliases allowed), or None."""
     if not product:
         return None
-    from unlocker.index import load_index
-    from unlocker.index.queries import resolve
+    from unlocker.index.lookup import device_field
 
-    try:
-        vendor = resolve(load_index(), product).soc_vendor
-    except UnlockerError:
-        return None  # not in the index, or the index is unreadable: ask the phone instead
-    return vendor.lower() if vendor else None
+    vendor = device_field(product, "soc_vendor")  # None: not in the index, ask the phone instead
+    return vendor.lower() if isinstance(vendor, str) and vendor else None
 
 
 def from_answers(variables: Variables) -> str | None:
