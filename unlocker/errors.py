@@ -79,6 +79,10 @@ class TransportTimeout(TransportError):
     """The phone did not answer in time."""
 
 
+class PhoneBusy(TransportError):
+    """Another unlocker command holds this phone (the per-phone lock)."""
+
+
 # --- protocols --------------------------------------------------------------------------------
 
 
@@ -128,10 +132,6 @@ class FlashInterrupted(FlashError):
     def __init__(self, message: str, *, terminated: bool, hint: str | None = None) -> None:
         super().__init__(message, hint=hint)
         self.exit_code = EXIT_TERMINATED if terminated else EXIT_INTERRUPTED
-
-
-class PhoneBusy(UnlockerError):
-    """Another unlocker command holds this phone (the per-phone lock)."""
 
 
 # --- unlocking --------------------------------------------------------------------------------

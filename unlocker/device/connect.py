@@ -8,8 +8,10 @@ over them, and this module joins the two. Fastboot today; adb sideload joins her
 from __future__ import annotations
 
 from unlocker import settings
+from unlocker.device import lock as phone_lock
 from unlocker.fastboot.client import FastbootClient, InfoCallback
 from unlocker.fastboot.protocol import FASTBOOT_USB, LONG_TIMEOUT, RESPONSE_TIMEOUT
+from unlocker.transport.base import Transport
 from unlocker.transport.select import open_transport
 
 
@@ -32,7 +34,23 @@ def connect_fastboot(
 
     ``wait`` retries for that many seconds while the phone is not (yet) there, e.g. rebooting.
     """
-    transport = open_transport(name, usb_interface=FASTBOOT_USB, wait=wait)
+    locked: list[str] = []
+
+    def take_lock(transport: Transport) -> None:
+        # Before anything reaches the phone: a second command never interleaves with the first.
+        phone_lock.acquire(transport.name)
+        locked.append(transport.name)
+
+    try:
+        transport = open_transport(name, usb_interface=FASTBOOT_USB, wait=wait, before_open=take_lock)
+    except BaseException:
+        for held in locked:
+            phone_lock.release(held)
+        raise
+    for held in locked[:-1]:  # names of earlier attempts (a phone that was still rebooting)
+        phone_lock.release(held)
     answer = response_timeout()
     transport.write_timeout = min(transport.write_timeout, answer)  # a phone that stops reading
-    return FastbootClient(transport, on_info=on_info, response_timeout=answer, long_timeout=long_timeout())
+    client = FastbootClient(transport, on_info=on_info, response_timeout=answer, long_timeout=long_timeout())
+    client.close_with(lambda: phone_lock.release(transport.name))
+    return client

@@ -68,13 +68,24 @@ class FastbootClient:
         self.response_timeout = response_timeout
         self.long_timeout = long_timeout
         self.on_info = on_info
+        self._closers: list[Callable[[], None]] = []
 
     @property
     def name(self) -> str:
         return self.transport.name
 
     def close(self) -> None:
-        self.transport.close()
+        """Close the transport, then run what :meth:`close_with` registered (once)."""
+        try:
+            self.transport.close()
+        finally:
+            closers, self._closers = self._closers, []
+            for closer in closers:
+                closer()
+
+    def close_with(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` when this session closes (e.g. release the phone's lock)."""
+        self._closers.append(callback)
 
     def __enter__(self) -> FastbootClient:
         return self
