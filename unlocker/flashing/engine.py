@@ -30,7 +30,7 @@ from unlocker.flashing.preflight import read_flash_facts
 from unlocker.flashing.progress import FlashReporter, SilentReporter
 from unlocker.i18n import _
 from unlocker.sparse.resparse import resparse
-from unlocker.sparse.writer import SparseStream
+from unlocker.sparse.writer import CRC_CHUNK_SIZE, SparseStream
 
 Reconnect = Callable[[], FastbootClient]
 Confirm = Callable[[str], None]
@@ -116,8 +116,9 @@ def _flash_target(
         assert plan.limit is not None
         layout = image.layout(f)
         streams = [
-            SparseStream(f, extents, layout.blk_sz, layout.total_blks)
-            for extents in resparse(layout, plan.limit)
+            SparseStream(f, extents, layout.blk_sz, layout.total_blks, crc=layout.has_crc)
+            # A source with CRC32 chunks gets one per piece, so each piece keeps room for it.
+            for extents in resparse(layout, plan.limit - (CRC_CHUNK_SIZE if layout.has_crc else 0))
         ]
         report.pieces_planned(len(streams), sum(s.size for s in streams))
         for number, stream in enumerate(streams, 1):

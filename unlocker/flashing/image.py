@@ -12,6 +12,7 @@ from unlocker.flashing.avb import rollback_index
 from unlocker.i18n import _
 from unlocker.sparse.extents import ImageLayout, layout_of_raw, layout_of_sparse
 from unlocker.sparse.format import FILE_HEADER_SIZE, is_sparse, parse_header
+from unlocker.sparse.reader import check_crc
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,8 @@ def inspect_image(path: Path) -> ImageFile:
             # a single byte reaches the phone, rather than half-written.
             with open(path, "rb") as f:
                 layout = layout_of_sparse(f)
+                if layout.has_crc:
+                    check_crc(f)  # one read of the data, only for the rare images that carry CRCs
         except ImageError as e:
             raise ImageError(
                 _("{file}: {problem}").format(file=path.name, problem=e),
