@@ -14,7 +14,8 @@ import pytest
 
 from tests.fake_fastboot import Conn, FakeFastboot, info_forever, trickle
 from tests.support_transport import ScriptedTransport
-from unlocker.errors import ProtocolError
+from unlocker.device.connect import connect_fastboot
+from unlocker.errors import ProtocolError, TransportTimeout
 from unlocker.fastboot.client import MAX_INFO_LINES, FastbootClient
 
 FAST = {"UNLOCKER_RESPONSE_TIMEOUT": "1"}
@@ -40,19 +41,20 @@ def test_device_that_stops_reading_during_a_download(run_cli, tmp_path: Path) ->
     assert "Traceback" not in r.stderr
 
 
-def test_info_lines_forever_end_within_the_budget(run_cli) -> None:
+def test_info_lines_forever_end_within_the_budget() -> None:
     def hook(conn: Conn, command: str) -> bool:
         if command == "getvar:product":
             info_forever(conn, 0.05)
             return True
         return False
 
-    with FakeFastboot(hook=hook) as fake:
+    with FakeFastboot(hook=hook) as fake, connect_fastboot(fake.name) as client:
+        client.response_timeout = 0.5
         start = time.monotonic()
-        r = run_cli("getvar", "product", "-s", fake.name, env=FAST, timeout=60)
-    assert time.monotonic() - start < 15
-    assert r.returncode == 1
-    assert "kept sending messages" in r.stderr and "getvar:product" in r.stderr
+        with pytest.raises(TransportTimeout) as e:
+            client.getvar("product")
+    assert time.monotonic() - start < 5  # INFO restarts the wait, but only within the budget
+    assert "kept sending messages" in str(e.value) and "getvar:product" in str(e.value)
 
 
 def test_too_many_info_lines_is_a_protocol_error() -> None:
@@ -66,22 +68,20 @@ def test_too_many_info_lines_is_a_protocol_error() -> None:
 def test_a_reply_trickled_byte_by_byte_still_times_out(run_cli) -> None:
     def hook(conn: Conn, command: str) -> bool:
         if command == "getvar:product":
-            trickle(conn, b"OKAY" + b"p" * 200, every=0.3)
+            trickle(conn, b"OKAY" + b"p" * 200, every=0.2)
             return True
         return False
 
-    with FakeFastboot(hook=hook) as fake:
+    with FakeFastboot(hook=hook) as fake, connect_fastboot(fake.name) as client:
+        client.response_timeout = 0.5
         start = time.monotonic()
-        r = run_cli("getvar", "product", "-s", fake.name, env=FAST, timeout=60)
-    assert time.monotonic() - start < 15
-    assert r.returncode == 1
-    assert "no answer to 'getvar:product'" in r.stderr
+        with pytest.raises(TransportTimeout) as e:
+            client.getvar("product")
+    assert time.monotonic() - start < 5
+    assert "no answer to 'getvar:product'" in str(e.value)
 
 
-def test_a_stall_after_the_data_names_that_phase(run_cli, tmp_path: Path) -> None:
-    image = tmp_path / "boot.img"
-    image.write_bytes(b"\x01" * 8192)
-
+def test_a_stall_after_the_data_names_that_phase() -> None:
     def hook(conn: Conn, command: str) -> bool:
         if command.startswith("download:"):
             size = int(command.split(":")[1], 16)
@@ -91,14 +91,11 @@ def test_a_stall_after_the_data_names_that_phase(run_cli, tmp_path: Path) -> Non
             return True
         return False
 
-    with FakeFastboot(hook=hook) as fake:
-        start = time.monotonic()
-        r = run_cli(
-            "flash", "boot", str(image), "-s", fake.name, "--yes", env={"UNLOCKER_RESPONSE_TIMEOUT": "0.25"}
-        )
-    assert time.monotonic() - start < 20  # flash and erase are shortened too (600 s otherwise)
-    assert r.returncode == 1
-    assert "received all 8192 bytes" in r.stderr and "did not confirm" in r.stderr
+    with FakeFastboot(hook=hook) as fake, connect_fastboot(fake.name) as client:
+        client.long_timeout = 0.5
+        with pytest.raises(TransportTimeout) as e:
+            client.download(b"\x01" * 8192)
+    assert "received all 8192 bytes" in str(e.value) and "did not confirm" in str(e.value)
 
 
 def test_replies_longer_than_256_bytes_are_refused(run_cli) -> None:

@@ -11,22 +11,17 @@ Within one process the lock is re-entrant: a flash that reconnects after a reboo
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import hashlib
-import json
-import os
 import re
-import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
-from unlocker import paths
+from unlocker import filelock, paths
 from unlocker.errors import PhoneBusy
 from unlocker.i18n import _
 
-_WINDOWS_LOCK_OFFSET = 1 << 30  # lock a byte past the holder's note, so others can still read it
 _held: dict[str, tuple[int, IO[bytes]]] = {}  # lock path -> (references, open file)
 _guard = threading.Lock()
 
@@ -38,46 +33,6 @@ def lock_path(name: str) -> Path:
     return paths.runtime_dir() / "locks" / f"{readable}-{digest}.lock"
 
 
-def _try_lock(f: IO[bytes]) -> bool:
-    if os.name == "nt":
-        import msvcrt
-
-        f.seek(_WINDOWS_LOCK_OFFSET)
-        try:
-            msvcrt.locking(f.fileno(), msvcrt.LK_NBLCK, 1)  # type: ignore[attr-defined]
-        except OSError:
-            return False
-        return True
-    import fcntl
-
-    try:
-        fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        return False
-    return True
-
-
-def _unlock(f: IO[bytes]) -> None:
-    if os.name == "nt":
-        import msvcrt
-
-        f.seek(_WINDOWS_LOCK_OFFSET)
-        with contextlib.suppress(OSError):
-            msvcrt.locking(f.fileno(), msvcrt.LK_UNLCK, 1)  # type: ignore[attr-defined]
-    else:
-        import fcntl
-
-        fcntl.flock(f.fileno(), fcntl.LOCK_UN)
-
-
-def _holder(path: Path) -> dict[str, object]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8") or "{}")
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
 def acquire(name: str) -> None:
     """Take the phone's lock (again, within this process); PhoneBusy when another process has it."""
     path = lock_path(name)
@@ -86,31 +41,7 @@ def acquire(name: str) -> None:
             count, f = _held[path.name]
             _held[path.name] = (count + 1, f)
             return
-        path.parent.mkdir(parents=True, exist_ok=True)
-        f = open(path, "a+b")  # noqa: SIM115 - held until release()
-        if not _try_lock(f):
-            f.close()
-            holder = _holder(path)
-            raise PhoneBusy(
-                _(
-                    "{phone} is in use by another unlocker command: {command} (process {pid}, since {since})"
-                ).format(
-                    phone=name,
-                    command=holder.get("command", "?"),
-                    pid=holder.get("pid", "?"),
-                    since=holder.get("since", "?"),
-                ),
-                hint=_("Wait for it to finish (or stop it), then run this command again."),
-            )
-        note = {
-            "pid": os.getpid(),
-            "command": " ".join(["unlocker", *sys.argv[1:]]) if sys.argv else "unlocker",
-            "since": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
-        }
-        f.seek(0)
-        f.truncate()
-        f.write(json.dumps(note).encode())
-        f.flush()
+        f = filelock.open_locked(path, lambda holder: _busy(name, holder))
         _held[path.name] = (1, f)
 
 
@@ -123,11 +54,19 @@ def release(name: str) -> None:
         if count > 1:
             _held[path.name] = (count - 1, f)
             return
-        with contextlib.suppress(OSError):
-            f.seek(0)
-            f.truncate()
-        _unlock(f)
-        f.close()
+        filelock.release(f)
+
+
+def _busy(name: str, holder: dict[str, object]) -> PhoneBusy:
+    return PhoneBusy(
+        _("{phone} is in use by another unlocker command: {command} (process {pid}, since {since})").format(
+            phone=name,
+            command=holder.get("command", "?"),
+            pid=holder.get("pid", "?"),
+            since=holder.get("since", "?"),
+        ),
+        hint=_("Wait for it to finish (or stop it), then run this command again."),
+    )
 
 
 @contextlib.contextmanager
