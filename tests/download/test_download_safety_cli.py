@@ -90,7 +90,6 @@ def test_errors_are_messages_not_class_names(server: str, run_cli, tmp_path: Pat
         f"{server}/ftp/file.img": "not a valid http(s) address",
         "http://[::1/file.img": "is not an http(s) address",
         f"{server}/x/..": "cannot tell a file name",
-        "ftp://127.0.0.1/file.img": "is not an http(s) address",
     }
     for url, words in cases.items():
         r = run_cli("download", url, "--sha256", SHA, *out)
@@ -129,3 +128,15 @@ def test_check_name_refuses_paths(name: str) -> None:
     with pytest.raises(UsageError):
         check_name(name)
     assert check_name("lineage-21.0-20261120-nightly-alioth-signed.zip")
+
+
+@pytest.mark.parametrize(
+    "url", ["ftp://127.0.0.1/f", "file:///etc/passwd", "http:///f", "http://h:99999/f", "//h/f"]
+)
+def test_check_url_refuses_what_is_not_http(url: str) -> None:
+    from unlocker.download.fetch import check_url
+    from unlocker.errors import UsageError
+
+    with pytest.raises(UsageError):
+        check_url(url)
+    assert check_url("https://example.org/a.zip?x=1")

@@ -72,6 +72,7 @@ class FlashPlan:
             else:
                 how = _("flash {partition} in one download")
             lines.append(how.format(partition=target, limit=self.limit))
+        lines += [_("ask first: {question}").format(question=q) for q in self.questions]
         return lines + [_("warning: {warning}").format(warning=w) for w in self.warnings]
 
     def to_json(self) -> dict[str, object]:
