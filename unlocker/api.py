@@ -40,7 +40,8 @@ REBOOT_WAIT = 90.0
 
 def connect(name: str | None = None, *, wait: float = 0.0) -> FastbootClient:
     """Open the phone named like Google's tools do (USB serial, ``tcp:HOST[:PORT]``, or None for the
-    only one). Use it as a context manager, or call ``close()``."""
+    only one). Use it as a context manager, or call ``close()``: until then this process holds the
+    phone's lock, and other unlocker commands are told the phone is in use."""
     return connect_fastboot(name, wait=wait)
 
 
