@@ -4,7 +4,7 @@ The package is layered; every import points down (``tests/test_layers.py`` check
 
 - base modules: ``errors`` (the one error family), ``i18n`` (``_()``), ``settings`` (every
   ``UNLOCKER_*`` variable), ``paths`` (user dirs), ``http`` (the one HTTP session factory),
-  ``commands`` (the command lines messages tell people to type);
+  ``commands`` (the command lines messages tell people to type), ``filelock`` (locks a crash releases);
 - ``unlocker.transport``: byte pipes to a phone (USB via pyusb, TCP);
 - ``unlocker.fastboot``: the fastboot protocol client on top of a transport; ``unlocker.adb``
   beside it: adb (wire format, keys, client, sideload);

@@ -27,6 +27,7 @@ from unlocker.flashing.engine import FlashResult, execute
 from unlocker.flashing.image import inspect_image
 from unlocker.flashing.plan import FlashPlan
 from unlocker.flashing.plan import plan_flash as _plan
+from unlocker.flashing.preflight import read_flash_facts
 from unlocker.flashing.progress import FlashReporter
 from unlocker.unlock import UnlockContext, UnlockOutcome
 from unlocker.unlock import unlock as _unlock
@@ -39,7 +40,8 @@ REBOOT_WAIT = 90.0
 
 def connect(name: str | None = None, *, wait: float = 0.0) -> FastbootClient:
     """Open the phone named like Google's tools do (USB serial, ``tcp:HOST[:PORT]``, or None for the
-    only one). Use it as a context manager, or call ``close()``."""
+    only one). Use it as a context manager, or call ``close()``: until then this process holds the
+    phone's lock, and other unlocker commands are told the phone is in use."""
     return connect_fastboot(name, wait=wait)
 
 
@@ -49,10 +51,24 @@ def status(phone: FastbootClient) -> dict[str, Any]:
 
 
 def plan_flash(
-    phone: FastbootClient, partition: str, image: str | PathLike[str], *, slot: str | None = None
+    phone: FastbootClient,
+    partition: str,
+    image: str | PathLike[str],
+    *,
+    slot: str | None = None,
+    force_critical: bool = False,
 ) -> FlashPlan:
-    """The flash plan (``plan.describe()`` in words), after every preflight check; touches nothing."""
-    return _plan(read_facts(phone, partitions=[partition]), partition, inspect_image(Path(image)), slot=slot)
+    """The flash plan (``plan.describe()`` in words), after every preflight check; touches nothing.
+
+    Critical partitions (bootloader chain, calibration and identity data) need ``force_critical``.
+    """
+    return _plan(
+        read_flash_facts(phone, partition),
+        partition,
+        inspect_image(Path(image)),
+        slot=slot,
+        force_critical=force_critical,
+    )
 
 
 def flash(
@@ -64,6 +80,7 @@ def flash(
     slot: str | None = None,
     reporter: FlashReporter | None = None,
     plan: FlashPlan | None = None,
+    force_critical: bool = False,
 ) -> FlashResult:
     """Write ``image`` (raw or sparse) into ``partition``, split to the phone's download limit.
 
@@ -71,7 +88,7 @@ def flash(
     logical the phone reboots into fastbootd (``confirm`` is asked first); ``result.client`` is
     then the new session, which the caller closes.
     """
-    the_plan = plan or plan_flash(phone, partition, image, slot=slot)
+    the_plan = plan or plan_flash(phone, partition, image, slot=slot, force_critical=force_critical)
     name = phone.name
     return execute(
         phone,

@@ -20,6 +20,12 @@ EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_WAITING_PERIOD = 3  # Mi Unlock: the server-side waiting period is not over yet
 EXIT_INTERRUPTED = 130  # Ctrl+C, as shells report SIGINT
+EXIT_TERMINATED = 143  # SIGTERM (kill, a service manager, a closing terminal session)
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the program is (the CLI installs the handler), so that everything
+    that cleans up after Ctrl+C (partial files, what a flash may have changed) runs for it too."""
 
 
 class UnlockerError(Exception):
@@ -73,6 +79,10 @@ class TransportTimeout(TransportError):
     """The phone did not answer in time."""
 
 
+class PhoneBusy(TransportError):
+    """Another unlocker command holds this phone (the per-phone lock)."""
+
+
 # --- protocols --------------------------------------------------------------------------------
 
 
@@ -124,7 +134,16 @@ class PreflightError(UnlockerError):
 
 
 class FlashError(UnlockerError):
-    """Flashing stopped part-way; the message names the partition and the piece."""
+    """Flashing stopped part-way; the message names the partition and the piece, and says what is
+    known of the partition's state (data sent or not, write confirmed or not)."""
+
+
+class FlashInterrupted(FlashError):
+    """Ctrl+C or SIGTERM during a flash; exits 130 or 143 like the signal would."""
+
+    def __init__(self, message: str, *, terminated: bool, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.exit_code = EXIT_TERMINATED if terminated else EXIT_INTERRUPTED
 
 
 # --- firmware packages ------------------------------------------------------------------------

@@ -35,3 +35,21 @@ def cache_dir() -> Path:
 def state_dir() -> Path:
     """Records that must survive: the Mi Unlock ledger, the virtual phone's default state."""
     return _dir("UNLOCKER_STATE_DIR", platformdirs.user_state_dir(_APP))
+
+
+def runtime_dir() -> Path:
+    """Short-lived files that must be shared by every unlocker process of this user (per-phone
+    locks): the platform's user runtime dir, or the state dir where there is none."""
+    import warnings
+
+    try:
+        with warnings.catch_warnings():
+            # Without XDG_RUNTIME_DIR, platformdirs picks a /tmp folder and says so: not news for users.
+            warnings.simplefilter("ignore")
+            path = Path(platformdirs.user_runtime_dir(_APP))
+        path.mkdir(parents=True, exist_ok=True, mode=0o700)
+        return path
+    except OSError:
+        path = state_dir() / "run"
+        path.mkdir(parents=True, exist_ok=True)
+        return path

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from unlocker.support import doctor
-from unlocker.support.redact import REDACTED, redact, tag
+from unlocker.support.redact import REDACTED, installation_key, redact, tag
 
 
-def test_report_redacts_phone_identity(phone, run_cli) -> None:
+def test_report_redacts_phone_identity(phone, run_cli, cli_env) -> None:
     with phone.phone.lock:
         token = phone.phone.token
     serial = phone.phone.serial
@@ -20,10 +20,12 @@ def test_report_redacts_phone_identity(phone, run_cli) -> None:
     assert token not in r.stdout and token not in r.stderr
     assert serial not in r.stdout
     data = json.loads(r.stdout)
+    key = installation_key(Path(cli_env["UNLOCKER_CONFIG_DIR"]))
     assert data["phone"]["state"]["product"] == "alioth"
-    assert data["phone"]["state"]["serial"] == tag(serial)
+    assert data["phone"]["state"]["serial"] == tag(serial, key)
     assert data["phone"]["variables"]["token"] == REDACTED
-    assert data["phone"]["variables"]["serialno"] == tag(serial)
+    assert data["phone"]["variables"]["serialno"] == tag(serial, key)
+    assert data["phone"]["transport"] == "tcp"
 
 
 def test_report_without_reachable_phone(run_cli, tmp_path: Path) -> None:
@@ -37,17 +39,18 @@ def test_report_without_reachable_phone(run_cli, tmp_path: Path) -> None:
 
 def test_redact_nested_and_free_text() -> None:
     secret = "A" * 64
+    key = b"k" * 32
     data = {
-        "passToken": "p",
+        "passToken": "p-secret-value",
         "userId": 1234567,
         "list": [{"cookie": "c"}],
-        "note": f"token was {secret}",
+        "note": f"token was {secret}; user 1234567 wrote from a@b.example",
         "serial": None,
     }
-    out = redact(data)
+    out = redact(data, key)
     assert out["passToken"] == REDACTED and out["list"][0]["cookie"] == REDACTED
-    assert out["userId"] == tag("1234567")
-    assert secret not in out["note"]
+    assert out["userId"] == tag("1234567", key)
+    assert secret not in out["note"] and "1234567" not in out["note"] and "a@b.example" not in out["note"]
     assert out["serial"] is None
 
 

@@ -85,11 +85,21 @@ def progress_enabled(no_progress: bool) -> bool:
 
 @contextlib.contextmanager
 def open_phone(serial: str | None, *, wait: float = 0.0) -> Iterator[FastbootClient]:
-    """Open the named phone as a FastbootClient, closing it afterwards."""
+    """Open the named phone as a FastbootClient, closing it afterwards.
+
+    The phone's lock is held for the whole command, so a reconnect after a reboot (into
+    fastbootd, during a flash) leaves no gap for another command to slip in.
+    """
+    from unlocker.device import lock as phone_lock
     from unlocker.device.connect import connect_fastboot
 
     client = connect_fastboot(serial, wait=wait)
+    name = client.name
+    phone_lock.acquire(name)
     try:
         yield client
     finally:
-        client.close()
+        try:
+            client.close()
+        finally:
+            phone_lock.release(name)

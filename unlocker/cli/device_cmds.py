@@ -40,7 +40,7 @@ def devices(as_json: bool) -> None:
             try:
                 with open_phone(dev.serial or dev.path) as client:
                     product = client.try_getvar("product") or product
-            except (TransportError, FastbootFailure, UsageError) as e:
+            except (TransportError, FastbootFailure, UsageError) as e:  # PhoneBusy is a TransportError
                 problem = str(e)  # listed anyway: a phone we cannot open is still worth showing
         rows.append(
             {

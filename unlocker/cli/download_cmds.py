@@ -61,12 +61,15 @@ def download(
     """Download URL (and mirrors) resumably; keep it only if its sha256 matches."""
     from unlocker.cli.progress import byte_bar
     from unlocker.download import Artifact, fetch
+    from unlocker.download.fetch import check_name, check_url
 
-    filename = name or url.rstrip("/").rsplit("/", 1)[-1].split("?", 1)[0]
-    if not filename:
+    check_url(url)
+    filename = name or url.rstrip("/").rsplit("/", 1)[-1].split("?", 1)[0].split("#", 1)[0]
+    if not name and filename in ("", ".", ".."):
         raise UsageError(
             _("cannot tell a file name from '{url}'; pass {option}").format(url=url, option="--name")
         )
+    check_name(filename)  # a name is a name: never a path out of the chosen folder
     target_dir = output_dir or paths.cache_dir() / "downloads"
     artifact = Artifact(filename, sha256, (url, *mirrors), size)
     bar = None

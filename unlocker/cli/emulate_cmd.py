@@ -158,6 +158,14 @@ def emulate(
         recovery=RecoveryOptions(auth=not adb_no_auth, auto_apply_from_adb=auto_apply_from_adb),
     )
     phone.on_event = info
+    if not _loopback(host):
+        info(
+            _(
+                "WARNING: listening on {host}, not only on this computer: anyone who can reach this "
+                "address can flash, erase and read the virtual phone's files. Use --host 127.0.0.1 "
+                "unless you really mean it."
+            ).format(host=host)
+        )
     try:
         server = EmulatorServer(phone, host, port)
     except OSError as e:
@@ -188,6 +196,18 @@ def emulate(
         info(_("virtual phone stopped."))
     finally:
         server.close()
+
+
+def _loopback(host: str) -> bool:
+    """True when ``host`` only accepts connections from this computer."""
+    import ipaddress
+
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a host name: it may resolve to anything
 
 
 def register(cli: click.Group) -> None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 
-from unlocker import commands
 from unlocker.cli.common import (
     confirm,
     device_option,
@@ -20,17 +22,28 @@ from unlocker.cli.common import (
     yes_option,
 )
 from unlocker.device.connect import connect_fastboot
-from unlocker.device.facts import Variables, read_unlocked
-from unlocker.errors import PreflightError
 from unlocker.flashing.image import inspect_image
 from unlocker.flashing.plan import SLOT_CHOICES
+from unlocker.flashing.preflight import read_flash_facts
 from unlocker.i18n import _
 
 REBOOT_WAIT = 90.0  # seconds a phone may take to come back in fastbootd
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _mib(n: float) -> str:
     return f"{n / (1024 * 1024):.1f} MiB"
+
+
+def force_critical_option(f: F) -> F:
+    return click.option(
+        "--force-critical",
+        is_flag=True,
+        help=_(
+            "Allow writing or erasing a critical partition (bootloader chain, calibration or identity "
+            "data). --yes does not imply it."
+        ),
+    )(f)
 
 
 @click.command(
@@ -49,6 +62,7 @@ def _mib(n: float) -> str:
 )
 @device_option
 @yes_option
+@force_critical_option
 @dry_run_option
 @no_progress_option
 @json_option
@@ -58,18 +72,20 @@ def flash(
     slot: str | None,
     serial: str | None,
     yes: bool,
+    force_critical: bool,
     dry_run: bool,
     no_progress: bool,
     as_json: bool,
 ) -> None:
     from unlocker.cli.progress import BarReporter
-    from unlocker.device.facts import read_facts
     from unlocker.flashing.engine import execute
     from unlocker.flashing.plan import plan_flash
 
     img = inspect_image(image)
     with open_phone(serial) as client:
-        plan = plan_flash(read_facts(client, partitions=[partition]), partition, img, slot=slot)
+        plan = plan_flash(
+            read_flash_facts(client, partition), partition, img, slot=slot, force_critical=force_critical
+        )
         if dry_run:
             if as_json:
                 print_json({**plan.to_json(), "dry_run": True})
@@ -80,6 +96,9 @@ def flash(
             return
         for warning in plan.warnings:
             info(_("warning: {warning}").format(warning=warning))
+        for question in plan.questions:  # asked here, before the usual question, not again by execute
+            confirm(question, yes=yes)
+        plan = dataclasses.replace(plan, questions=[])
         confirm(
             _("Write {file} to {partitions} on {phone}?").format(
                 file=image.name, partitions=", ".join(plan.targets), phone=client.name
@@ -130,16 +149,15 @@ def flash(
 @click.argument("partition")
 @device_option
 @yes_option
+@force_critical_option
 @dry_run_option
-def erase(partition: str, serial: str | None, yes: bool, dry_run: bool) -> None:
+def erase(partition: str, serial: str | None, yes: bool, force_critical: bool, dry_run: bool) -> None:
+    from unlocker.flashing.plan import plan_erase
+
     with open_phone(serial) as client:
-        if read_unlocked(Variables(client)) is False:
-            raise PreflightError(
-                _("{phone}: the bootloader is locked, so {partition} cannot be erased").format(
-                    phone=client.name, partition=partition
-                ),
-                hint=_("Unlock it first: {command}.").format(command=commands.show(commands.UNLOCK)),
-            )
+        critical = plan_erase(read_flash_facts(client, partition), partition, force_critical=force_critical)
+        if critical is not None:
+            info(_("CRITICAL: {reason}").format(reason=critical.reason))
         if dry_run:
             click.echo(
                 _("Plan for {phone}: erase {partition} (nothing will be changed)").format(

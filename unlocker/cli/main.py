@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
+import signal
 import sys
 import traceback
 from pathlib import Path
@@ -17,7 +18,7 @@ import click
 
 from unlocker import __version__, commands, i18n, settings
 from unlocker.cli import click_texts
-from unlocker.errors import EXIT_FAILED, EXIT_INTERRUPTED, UnlockerError
+from unlocker.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_TERMINATED, Terminated, UnlockerError
 from unlocker.i18n import N_, _
 
 click_texts.install()  # click's own words (Usage:, Options, ...) follow the language too
@@ -40,6 +41,7 @@ def _help() -> str:
         "  2  usage error (bad arguments or names)\n"
         "  3  Mi Unlock: the server's waiting period is not over yet\n"
         "  130  interrupted (Ctrl+C)\n"
+        "  143  stopped by SIGTERM\n"
     )
 
 
@@ -226,7 +228,22 @@ def _report_bug(error: BaseException) -> None:
         click.echo("".join(traceback.format_exception(error)), err=True, nl=False)
 
 
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated()
+
+
+def _stopped(error: KeyboardInterrupt) -> None:
+    if isinstance(error, Terminated):
+        click.echo(_("unlocker: stopped (SIGTERM)."), err=True)
+        sys.exit(EXIT_TERMINATED)
+    click.echo(_("unlocker: interrupted."), err=True)
+    sys.exit(EXIT_INTERRUPTED)
+
+
 def main(argv: list[str] | None = None) -> None:
+    # SIGTERM becomes an exception like Ctrl+C's, so partial files are removed and a flash says
+    # what state the partition may be in, instead of the process vanishing mid-write.
+    signal.signal(signal.SIGTERM, _terminate)
     try:
         cli.main(args=argv, prog_name="unlocker", standalone_mode=False)
     except UnlockerError as e:
@@ -234,8 +251,7 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(e.exit_code)
     except click.exceptions.Abort as e:
         if isinstance(e.__cause__, KeyboardInterrupt):  # click turns Ctrl+C into Abort
-            click.echo(_("unlocker: interrupted."), err=True)
-            sys.exit(EXIT_INTERRUPTED)
+            _stopped(e.__cause__)
         click.echo(_("unlocker: stopped."), err=True)
         sys.exit(EXIT_FAILED)
     except click.ClickException as e:
@@ -243,9 +259,8 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(e.exit_code)
     except click.exceptions.Exit as e:
         sys.exit(e.exit_code)
-    except KeyboardInterrupt:
-        click.echo(_("unlocker: interrupted."), err=True)
-        sys.exit(EXIT_INTERRUPTED)
+    except KeyboardInterrupt as e:
+        _stopped(e)
     except Exception as e:  # anything we did not foresee is a bug: one line, details in a file
         _report_bug(e)
         sys.exit(EXIT_FAILED)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import click
@@ -12,7 +13,8 @@ from unlocker.errors import ImageError
 from unlocker.i18n import _
 from unlocker.sparse import apply_sparse, iter_chunks, read_header
 from unlocker.sparse.extents import layout_of_raw
-from unlocker.sparse.format import CHUNK_NAMES, is_sparse
+from unlocker.sparse.format import CHUNK_NAMES, MAX_BLOCK_SIZE, is_sparse
+from unlocker.sparse.reader import check_crc
 from unlocker.sparse.writer import write_sparse
 
 _IMAGE = click.Path(exists=True, dir_okay=False, path_type=Path)
@@ -50,6 +52,8 @@ def sparse_info(image: Path, as_json: bool) -> None:
         for chunk, _unused in iter_chunks(f, header, payloads=False):
             counts[chunk.name] = counts.get(chunk.name, 0) + 1
             blocks[chunk.name] = blocks.get(chunk.name, 0) + chunk.blocks
+        # "validates it completely": CRC32 chunks are checked against the data they cover.
+        verified = check_crc(f) if counts.get("CRC32") else 0
     data = {
         "file": str(image),
         "file_size": os.path.getsize(image),
@@ -60,6 +64,7 @@ def sparse_info(image: Path, as_json: bool) -> None:
         "chunks": header.total_chunks,
         "chunk_counts": counts,
         "chunk_blocks": blocks,
+        "crc32_verified": verified,
     }
     if as_json:
         print_json(data)
@@ -84,6 +89,8 @@ def sparse_info(image: Path, as_json: bool) -> None:
                     kind=f"{name:<9}", chunks=f"{counts[name]:>7}", blocks=f"{blocks[name]:>10}"
                 )
             )
+    if verified:
+        click.echo(_("  CRC32 checksums verified: {count}").format(count=verified))
 
 
 @sparse.command(
@@ -95,6 +102,7 @@ def sparse_info(image: Path, as_json: bool) -> None:
 @click.argument("output", type=click.Path(dir_okay=False, path_type=Path))
 def sparse_expand(image: Path, output: Path) -> None:
     """Write the raw image a sparse IMAGE describes (like simg2img)."""
+    _check_room(image, output)
     tmp = output.with_name(output.name + ".part")
     try:
         with open(image, "rb") as src, open(tmp, "wb") as dst:
@@ -115,8 +123,18 @@ def sparse_expand(image: Path, output: Path) -> None:
 @click.option("--block-size", default=4096, show_default=True, help=_("Block size in bytes (multiple of 4)."))
 def sparse_convert(image: Path, output: Path, block_size: int) -> None:
     """Write a sparse version of a raw IMAGE (like img2simg)."""
-    if block_size <= 0 or block_size % 4:
-        raise click.BadParameter(_("must be a positive multiple of 4"), param_hint="--block-size")
+    if block_size <= 0 or block_size % 4 or block_size > MAX_BLOCK_SIZE:
+        # The same limits as the reader's (and libsparse's): never write what cannot be read back.
+        raise click.BadParameter(
+            _("must be a positive multiple of 4, at most {limit}").format(limit=MAX_BLOCK_SIZE),
+            param_hint="--block-size",
+        )
+    with open(image, "rb") as f:
+        if is_sparse(f.read(4)):
+            raise ImageError(
+                _("{file} is already an Android sparse image").format(file=image.name),
+                hint=_("Nothing to convert; use it as it is, or expand it first."),
+            )
     tmp = output.with_name(output.name + ".part")
     try:
         with open(image, "rb") as src, open(tmp, "wb") as dst:
@@ -130,6 +148,33 @@ def sparse_convert(image: Path, output: Path, block_size: int) -> None:
             file=image.name, output=output, size=size
         )
     )
+
+
+def _check_room(image: Path, output: Path) -> None:
+    """Refuse before writing when the expanded image cannot fit where it would go."""
+    with open(image, "rb") as f:
+        if not is_sparse(f.read(4)):
+            raise ImageError(
+                _("{file} is not an Android sparse image (it is raw, or something else)").format(
+                    file=image.name
+                )
+            )
+        f.seek(0)
+        header = read_header(f)
+    if header.total_blks == 0:
+        raise ImageError(_("{file} describes an empty image (0 blocks)").format(file=image.name))
+    folder = output.resolve().parent
+    try:
+        free = shutil.disk_usage(folder).free
+    except OSError:
+        return  # a folder that is not there fails at the write, with its own message
+    if header.expanded_size > free:
+        raise ImageError(
+            _("{file} expands to {size} bytes, but {folder} has only {free} bytes free").format(
+                file=image.name, size=header.expanded_size, folder=folder, free=free
+            ),
+            hint=_("Free some space or choose another folder for the output."),
+        )
 
 
 def register(cli: click.Group) -> None:

@@ -18,9 +18,10 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from unlocker import commands, settings
+from unlocker.device import lock as phone_lock
 from unlocker.errors import DeviceDisconnected, DeviceNotFound, ProtocolError, TransportTimeout
 from unlocker.fastboot.client import FastbootClient, InfoCallback
-from unlocker.fastboot.protocol import FASTBOOT_USB, RESPONSE_TIMEOUT
+from unlocker.fastboot.protocol import FASTBOOT_USB, LONG_TIMEOUT, RESPONSE_TIMEOUT
 from unlocker.i18n import _
 from unlocker.transport.base import Transport
 from unlocker.transport.select import open_transport, parse_device_name
@@ -37,6 +38,12 @@ def response_timeout() -> float:
     return settings.get_float("UNLOCKER_RESPONSE_TIMEOUT", RESPONSE_TIMEOUT)
 
 
+def long_timeout() -> float:
+    """Seconds flash and erase may take: LONG_TIMEOUT, scaled down with a shortened
+    UNLOCKER_RESPONSE_TIMEOUT (never up: a longer answer timeout leaves them as they are)."""
+    return LONG_TIMEOUT * min(1.0, response_timeout() / RESPONSE_TIMEOUT)
+
+
 def connect_fastboot(
     name: str | None = None, *, wait: float = 0.0, on_info: InfoCallback | None = None
 ) -> FastbootClient:
@@ -44,8 +51,26 @@ def connect_fastboot(
 
     ``wait`` retries for that many seconds while the phone is not (yet) there, e.g. rebooting.
     """
-    transport = open_transport(name, usb_interface=FASTBOOT_USB, wait=wait)
-    return FastbootClient(transport, on_info=on_info, response_timeout=response_timeout())
+    locked: list[str] = []
+
+    def take_lock(transport: Transport) -> None:
+        # Before anything reaches the phone: a second command never interleaves with the first.
+        phone_lock.acquire(transport.name)
+        locked.append(transport.name)
+
+    try:
+        transport = open_transport(name, usb_interface=FASTBOOT_USB, wait=wait, before_open=take_lock)
+    except BaseException:
+        for held in locked:
+            phone_lock.release(held)
+        raise
+    for held in locked[:-1]:  # names of earlier attempts (a phone that was still rebooting)
+        phone_lock.release(held)
+    answer = response_timeout()
+    transport.write_timeout = min(transport.write_timeout, answer)  # a phone that stops reading
+    client = FastbootClient(transport, on_info=on_info, response_timeout=answer, long_timeout=long_timeout())
+    client.close_with(lambda: phone_lock.release(transport.name))
+    return client
 
 
 def sideload_timeout() -> float:

@@ -74,6 +74,8 @@ class PartitionFacts:
     has_slot: bool | None
     sizes: dict[str, int | None]
     logical: dict[str, bool | None]
+    # False when the phone lists its partitions and this one is not among them; None: cannot tell.
+    exists: bool | None = None
 
 
 @dataclass
@@ -98,6 +100,7 @@ class PhoneFacts:
     partitions: dict[str, PartitionFacts] = field(default_factory=dict)
     # In recovery: what it installed last (``package``, ``ok`` "1"/"0", ``post_build``, ``error``...).
     last_install: dict[str, str] | None = None
+    soc_family: str | None = None  # filled where it matters (critical partitions): device.soc
 
     @property
     def in_fastbootd(self) -> bool:
@@ -129,7 +132,7 @@ def read_facts(
         unlocked=read_unlocked(v),
         secure=v.flag("secure") if full else None,
         slot_count=v.number("slot-count"),
-        current_slot=v.get("current-slot"),
+        current_slot=normalise_slot(v.get("current-slot")),
         max_download_size=v.number("max-download-size"),
         battery_voltage_mv=v.number("battery-voltage"),
         battery_soc_ok=v.flag("battery-soc-ok"),
@@ -150,15 +153,45 @@ def read_facts(
     return facts
 
 
+def normalise_slot(value: str | None) -> str | None:
+    """``_b`` -> ``b``, as Google's fastboot reads ``current-slot`` (some bootloaders add the underscore)."""
+    if value is None:
+        return None
+    return value.strip().removeprefix("_") or None
+
+
 def read_partition(variables: Variables, partition: str) -> PartitionFacts:
     has_slot = variables.flag(f"has-slot:{partition}")
     names = [f"{partition}_a", f"{partition}_b"] if has_slot else [partition]
+    sizes = {n: variables.number(f"partition-size:{n}") for n in names}
+    logical = {n: variables.flag(f"is-logical:{n}") for n in names}
+    known = has_slot is not None or any(v is not None for v in sizes.values())
     return PartitionFacts(
         name=partition,
         has_slot=has_slot,
-        sizes={n: variables.number(f"partition-size:{n}") for n in names},
-        logical={n: variables.flag(f"is-logical:{n}") for n in names},
+        sizes=sizes,
+        logical=logical,
+        exists=True if known else _listed(variables, partition),
     )
+
+
+def _listed(variables: Variables, partition: str) -> bool | None:
+    """Whether ``getvar all`` lists ``partition`` (with or without a slot suffix); None when the
+    phone lists no partitions at all, or may hold it where the bootloader cannot see (logical
+    partitions inside super are only known to fastbootd)."""
+    try:
+        listed = variables.client.getvar_all()
+    except FastbootFailure:
+        return None
+    names = {key.partition(":")[2] for key in listed if key.startswith("partition-size:")}
+    if not names:
+        return None
+    if {partition, f"{partition}_a", f"{partition}_b"} & names:
+        return True
+    in_bootloader = not parse_bool(listed.get("is-userspace"))
+    if in_bootloader and ("super" in names or parse_bool(listed.get("dynamic-partition"))):
+        return None
+    return False
 
 
 def _oem_device_info(client: FastbootClient) -> dict[str, bool | None]:

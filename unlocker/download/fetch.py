@@ -12,8 +12,8 @@ from pathlib import Path
 
 import requests
 
-from unlocker import commands
-from unlocker.errors import DownloadError
+from unlocker import commands, filelock
+from unlocker.errors import DownloadError, UsageError
 from unlocker.http import failure_reason
 from unlocker.http import session as http_session
 from unlocker.i18n import _
@@ -42,6 +42,39 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
+def check_name(name: str) -> str:
+    """``name`` when it is a plain file name (it stays inside the download folder); UsageError
+    otherwise: no folders, no ``..``, nothing absolute."""
+    bad = (
+        not name
+        or name in (".", "..")
+        or any(sep in name for sep in ("/", "\\", "\0"))
+        or Path(name).is_absolute()
+        or Path(name).drive
+        or len(name.encode("utf-8", errors="replace")) > 255
+    )
+    if bad:
+        raise UsageError(
+            _("'{name}' is not a plain file name; downloads stay inside the chosen folder").format(name=name),
+            hint=_("Pass a name without folders or '..' with {option}.").format(option="--name"),
+        )
+    return name
+
+
+def check_url(url: str) -> str:
+    """``url`` when it is an http(s) address with a host; UsageError otherwise."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        port_ok = parts.port is None or 0 < parts.port < 65536
+    except ValueError:
+        parts, port_ok = None, False
+    if parts is None or parts.scheme.lower() not in ("http", "https") or not parts.hostname or not port_ok:
+        raise UsageError(_("'{url}' is not an http(s) address").format(url=url))
+    return url
+
+
 def fetch(
     artifact: Artifact,
     dest_dir: Path,
@@ -64,8 +97,44 @@ def fetch(
                 command=commands.show(commands.INDEX_UPDATE)
             ),
         )
-    dest_dir.mkdir(parents=True, exist_ok=True)
+    check_name(artifact.name)
+    for url in artifact.urls:
+        check_url(url)
     final = dest_dir / artifact.name
+    try:
+        dest_dir.mkdir(parents=True, exist_ok=True)
+        # One download per file: a second identical command would write the same .part.
+        with filelock.holding(
+            dest_dir / f".{artifact.name}.lock", lambda holder: _busy(artifact.name, holder)
+        ):
+            return _fetch_locked(artifact, final, expected, local_files, progress, session, read_timeout)
+    except OSError as e:
+        raise DownloadError(
+            _("{file}: cannot write in {folder}: {reason}").format(
+                file=artifact.name, folder=dest_dir, reason=e.strerror or e
+            ),
+            hint=_("Choose another folder with {option}, or free some space.").format(option="--output-dir"),
+        ) from e
+
+
+def _busy(name: str, holder: dict[str, object]) -> DownloadError:
+    return DownloadError(
+        _("{file} is being downloaded by another unlocker command: {command} (process {pid})").format(
+            file=name, command=holder.get("command", "?"), pid=holder.get("pid", "?")
+        ),
+        hint=_("Let it finish, then run this command again: it will find the finished file."),
+    )
+
+
+def _fetch_locked(
+    artifact: Artifact,
+    final: Path,
+    expected: str,
+    local_files: Sequence[Path],
+    progress: ProgressCallback | None,
+    session: requests.Session | None,
+    read_timeout: float,
+) -> Path:
     if final.exists() and sha256_of(final) == expected:
         return final
     for candidate in local_files:
@@ -112,6 +181,15 @@ def fetch(
     )
 
 
+# Failures that are the address's, not the network's: no retry.
+_HOPELESS = (
+    requests.TooManyRedirects,
+    requests.exceptions.InvalidSchema,
+    requests.exceptions.InvalidURL,
+    requests.exceptions.MissingSchema,
+)
+
+
 class _SourceFailed(Exception):
     """This address cannot deliver the file now; the message (for people) says why."""
 
@@ -148,8 +226,23 @@ def _download_one(
                 if have and not resumed:
                     have = 0  # the server ignored Range: start over rather than corrupt the file
                 total = _total_size(r, have, artifact.size)
+                announced = _total_size(r, have, None)
+                if artifact.size is not None and announced is not None and announced > artifact.size:
+                    raise _SourceFailed(
+                        _("the server offers {got} bytes, but the file has {size}").format(
+                            got=announced, size=artifact.size
+                        )
+                    )
                 with open(part, "ab" if resumed else "wb") as out:
                     for chunk in r.iter_content(CHUNK):
+                        if total is not None and have + len(chunk) > total:
+                            # Enforced as bytes arrive: an endless or wrong answer stops here,
+                            # not after gigabytes at the checksum.
+                            out.close()
+                            part.unlink(missing_ok=True)
+                            raise _SourceFailed(
+                                _("the server sent more than the expected {size} bytes").format(size=total)
+                            )
                         out.write(chunk)
                         have += len(chunk)
                         if progress:
@@ -164,7 +257,12 @@ def _download_one(
         except _Incomplete as e:
             last_error = str(e)
         except requests.RequestException as e:
+            if isinstance(e, _HOPELESS):
+                raise _SourceFailed(failure_reason(e)) from e  # trying again cannot help
             last_error = failure_reason(e)
+        except (ValueError, UnicodeError):
+            # e.g. a redirect to an address requests cannot even parse: a message, never a class name
+            last_error = _("the server's answer could not be followed")
         time.sleep(min(2**attempt, 5) * 0.1)
     kept = part.stat().st_size if part.exists() else 0
     raise _SourceFailed(_("{problem} (kept {count} bytes to resume)").format(problem=last_error, count=kept))

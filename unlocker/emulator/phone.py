@@ -13,6 +13,7 @@ from __future__ import annotations
 import collections
 import json
 import os
+import re
 import secrets
 import shutil
 import threading
@@ -25,6 +26,21 @@ from unlocker.emulator.faults import Fault
 from unlocker.emulator.profiles import PROFILES, Profile
 from unlocker.emulator.recovery import Recovery, RecoveryOptions
 from unlocker.emulator.token import make_token
+
+# What a partition may be called on the virtual phone: a name, never a path (no "/", no "..").
+# Names come from whoever connects (with --host 0.0.0.0, from the network).
+_PARTITION_NAME = re.compile(r"[A-Za-z0-9_.-]{1,64}")
+
+
+class BadPartitionName(ValueError):
+    """A partition name that could reach outside the state dir; sessions answer FAIL."""
+
+
+def check_partition_name(name: str) -> str:
+    """``name`` itself when it is a plain partition name; BadPartitionName otherwise."""
+    if not _PARTITION_NAME.fullmatch(name) or ".." in name:
+        raise BadPartitionName(name)
+    return name
 
 
 def default_unlock_public_key() -> bytes:
@@ -73,6 +89,9 @@ class VirtualPhone:
         self.state = self._load_state(serial)
         if unlocked is not None:
             self.state["unlocked"] = unlocked
+            if self.profile.vendor == "xiaomi":
+                # Xiaomi's unlock opens the critical partitions too (Mi Flash writes xbl, abl, ...).
+                self.state["critical_unlocked"] = unlocked
         # Starting the emulator is a power-on: the phone comes up in its profile's mode.
         self.state["mode"] = self.profile.start_mode
         self._save()
@@ -157,7 +176,7 @@ class VirtualPhone:
         return self.profile.ab and (name in self.profile.slotted or name in self.profile.logical)
 
     def partition_path(self, name: str) -> Path:
-        return self.state_dir / "partitions" / f"{name}.img"
+        return self.state_dir / "partitions" / f"{check_partition_name(name)}.img"
 
     def write_raw(self, name: str, source: BinaryIO, size: int) -> None:
         """Replace the partition's content with ``size`` bytes from ``source`` (streamed)."""

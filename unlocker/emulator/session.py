@@ -8,10 +8,12 @@ MediaTek, AOSP bootloader, fastbootd); see shared reference fastboot-protocol.md
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING, BinaryIO
 
 from unlocker.emulator import variables
 from unlocker.emulator.faults import Disconnect
+from unlocker.emulator.phone import BadPartitionName, check_partition_name
 from unlocker.emulator.token import signature_valid, token_chunks
 from unlocker.errors import ImageError
 from unlocker.sparse import apply_sparse, parse_header
@@ -27,6 +29,17 @@ MAX_COMMAND = 4096
 _MERGE_PROTECTED = ("userdata", "metadata", "misc")
 # Xiaomi's CRC lists: pseudo-partitions an ABL keeps to check later flashes (flash_all.sh).
 _XIAOMI_CRC_LISTS = ("crclist", "sparsecrclist")
+# Qualcomm ABL's CriticalPartitions (and Pixel bootloaders' like it): written or erased only after
+# `flashing unlock_critical`, whatever `flashing unlock` allowed.
+_CRITICAL = frozenset(
+    {
+        "abl", "aop", "bootloader", "cdt", "cmnlib", "cmnlib64", "cpucp", "ddr", "devcfg", "devinfo",
+        "featenabler", "frp", "hyp", "imagefv", "keymaster", "mdtp", "multiimgoem", "partition", "pmic",
+        "qupfw", "rpm", "sbl1", "secdata", "shrm", "storsec", "tz", "uefisecapp", "xbl", "xbl_config",
+    }
+)  # fmt: skip
+# Logical partition sizes fastbootd accepts when the profile has no super partition to bound them.
+_MAX_LOGICAL = 1 << 40
 
 
 class Session:
@@ -38,7 +51,13 @@ class Session:
         self.stalled = False
         self._data_left = 0
         self._download: BinaryIO | None = None
-        self._download_size = phone.state.get("download_size", 0)
+        # Staged data belongs to this connection (a TCP connection, or one USB enumeration): it
+        # arrives in a file of its own and becomes the staged data only when complete, so another
+        # connection's data never mixes with it.
+        self._incoming = phone.download_path().with_name(f"download.{id(self):x}.part")
+        self._staged_path = phone.download_path().with_name(f"download.{id(self):x}.bin")
+        self._expected = 0
+        self._download_size = 0
 
     @property
     def in_data_phase(self) -> bool:
@@ -56,12 +75,17 @@ class Session:
             return self._command(message)
 
     def close(self) -> None:
-        """The link went away: a half-received download is discarded, like on a real phone."""
+        """The link went away: its downloads are discarded, half-received or staged."""
+        self._abort_download()
+        self._download_size = 0
+        self._staged_path.unlink(missing_ok=True)
+
+    def _abort_download(self) -> None:
         if self._download is not None:
             self._download.close()
             self._download = None
             self._data_left = 0
-            self._set_download_size(0)
+            self._incoming.unlink(missing_ok=True)
 
     # --- data phase ---------------------------------------------------------------------------
 
@@ -85,17 +109,15 @@ class Session:
         self._download.write(data[: self._data_left] if extra > 0 else data)
         self._data_left = max(0, -extra)
         if extra > 0:
-            self.close()
+            self._abort_download()
             return [b"FAILdata phase: more data than announced"]
         if self._data_left:
             return []
         self._download.close()
         self._download = None
+        os.replace(self._incoming, self._staged_path)
+        self._download_size = self._expected
         return [b"OKAY"]
-
-    def _set_download_size(self, size: int) -> None:
-        self._download_size = size
-        self.phone.state["download_size"] = size
 
     # --- commands -----------------------------------------------------------------------------
 
@@ -139,7 +161,11 @@ class Session:
             }.get(name, handler)
         if handler is None:
             return [b"FAILunknown command" if not fastbootd else b"FAILUnrecognized command " + raw[:200]]
-        return handler(arg)
+        try:
+            return handler(arg)
+        except BadPartitionName:
+            # A name that is a path (../x, /etc/x) must never reach the state dir's files.
+            return self._fail("Invalid partition name")
 
     def _fault_for(self, command: str) -> list[bytes] | None:
         for fault in self.phone.faults:
@@ -177,6 +203,28 @@ class Session:
             return f"{action} is not allowed on locked devices"
         return f"{action} is not allowed in Lock State"
 
+    def _critical_locked(self, partition: str) -> bool:
+        """ABL and AOSP bootloaders guard their critical partitions with a lock of their own."""
+        phone = self.phone
+        if phone.mode != "bootloader" or phone.profile.bootloader not in ("abl", "aosp"):
+            return False
+        base = partition[:-2] if partition.endswith(("_a", "_b")) else partition
+        return base in _CRITICAL and not phone.state.get("critical_unlocked")
+
+    def _logical_size(self, name: str, text: str) -> int | list[bytes]:
+        """A new size for logical partition ``name``: a non-negative number that fits in super
+        (fastbootd's ParseUint, then liblp's free-space check); a FAIL reply otherwise."""
+        try:
+            size = int(text, 0)
+        except ValueError:
+            return self._fail("Invalid partition size")
+        if size < 0:
+            return self._fail("Invalid partition size")
+        others = sum(v for k, v in self.phone.state["logical_sizes"].items() if k != name)
+        if others + size > self.phone.profile.partitions.get("super", _MAX_LOGICAL):
+            return self._fail("Not enough space to resize partition")
+        return size
+
     def _partition_size(self, name: str) -> int | None:
         sizes = dict(self.phone.physical_partitions())
         if self.phone.mode == "fastbootd":
@@ -208,10 +256,11 @@ class Session:
             return self._fail("Requested download size is more than max allowed")
         if size == 0:
             return self._fail("invalid download size")
-        self.close()
-        self._download = open(self.phone.download_path(), "wb")  # noqa: SIM115 - closed when the phase ends
+        self._abort_download()
+        self._download = open(self._incoming, "wb")  # noqa: SIM115 - closed when the phase ends
         self._data_left = size
-        self._set_download_size(size)
+        self._expected = size
+        self._download_size = 0  # the old staged data is gone once a new download starts
         return [b"DATA%08x" % size]
 
     def _upload(self, _: str) -> list[bytes]:
@@ -223,15 +272,18 @@ class Session:
     def _staged(self) -> bytes:
         if not self._download_size:
             return b""
-        with open(self.phone.download_path(), "rb") as f:
+        with open(self._staged_path, "rb") as f:
             return f.read(self._download_size)
 
     # --- handlers: flashing ------------------------------------------------------------------
 
     def _flash(self, partition: str) -> list[bytes]:
         phone = self.phone
+        check_partition_name(partition)
         if not phone.unlocked:
             return self._fail(self._locked_message("Flashing"))
+        if self._critical_locked(partition):
+            return self._fail("Flashing is not allowed for Critical Partitions")
         if not self._download_size:
             return self._fail("no image downloaded")
         if partition in _XIAOMI_CRC_LISTS and phone.profile.vendor == "xiaomi" and phone.mode == "bootloader":
@@ -248,7 +300,7 @@ class Session:
         merging = phone.mode == "fastbootd" and phone.state.get("snapshot_update_status") == "merging"
         if merging and partition.split("_")[0] in _MERGE_PROTECTED:
             return self._fail("Cannot flash during a snapshot merge")
-        with open(phone.download_path(), "rb") as src:
+        with open(self._staged_path, "rb") as src:
             head = src.read(28)
             src.seek(0)
             if head[:4] == SPARSE_MAGIC:
@@ -276,8 +328,11 @@ class Session:
         return [b"OKAY"]
 
     def _erase(self, partition: str) -> list[bytes]:
+        check_partition_name(partition)
         if not self.phone.unlocked:
             return self._fail(self._locked_message("Erase"))
+        if self._critical_locked(partition):
+            return self._fail("Erase is not allowed for Critical Partitions")
         if self._partition_size(partition) is None:
             return self._fail("Partition not found")
         self.phone.erase(partition)
@@ -336,15 +391,15 @@ class Session:
 
     def _resize_logical(self, arg: str) -> list[bytes]:
         name, _, size = arg.partition(":")
+        check_partition_name(name)
         sizes = self.phone.state["logical_sizes"]
         if (guard := self._logical_guard()) is not None:
             return guard
         if name not in sizes:
             return self._fail("Could not open partition")
-        try:
-            new_size = int(size, 0)
-        except ValueError:
-            return self._fail("Invalid partition size")
+        new_size = self._logical_size(name, size)
+        if isinstance(new_size, list):
+            return new_size
         sizes[name] = new_size
         self.phone.set_state("logical_sizes", sizes)
         path = self.phone.partition_path(name)
@@ -354,17 +409,24 @@ class Session:
         return [b"OKAY"]
 
     def _create_logical(self, arg: str) -> list[bytes]:
-        name, _, size = arg.partition(":")
+        name, sep, size = arg.partition(":")
+        check_partition_name(name)
         if (guard := self._logical_guard()) is not None:
             return guard
+        if not sep:
+            return self._fail("Invalid partition name and size")
         sizes = self.phone.state["logical_sizes"]
         if name in sizes:
             return self._fail("Partition already exists")
-        sizes[name] = int(size, 0) if size else 0
+        new_size = self._logical_size(name, size)
+        if isinstance(new_size, list):
+            return new_size
+        sizes[name] = new_size
         self.phone.set_state("logical_sizes", sizes)
         return [b"OKAY"]
 
     def _delete_logical(self, name: str) -> list[bytes]:
+        check_partition_name(name)
         if (guard := self._logical_guard()) is not None:
             return guard
         sizes = self.phone.state["logical_sizes"]
@@ -414,6 +476,7 @@ class Session:
         if not signature or not signature_valid(phone.unlock_public_key, phone.token, signature):
             return self._fail("Token Verify Failed, Reboot the device")
         self._unlock_and_wipe()
+        phone.set_state("critical_unlocked", True)  # Mi Unlock opens the critical partitions too
         return [b"OKAY"]
 
     def _unlock_and_wipe(self) -> None:

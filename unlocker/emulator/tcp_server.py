@@ -19,12 +19,15 @@ from unlocker.emulator.adb_server import AdbTcpServer
 from unlocker.emulator.faults import Disconnect
 from unlocker.emulator.phone import VirtualPhone
 from unlocker.emulator.recovery import ADB_MODES
-from unlocker.emulator.session import Session
+from unlocker.emulator.session import MAX_COMMAND, Session
 
 _LENGTH = struct.Struct(">Q")
 # Frames bigger than this cannot come from a fastboot host; a bad client gets disconnected.
 _MAX_FRAME = 1 << 32
 _PIECE = 4 * 1024 * 1024
+# A phone serves one host at a time. A new connection waits this long for the previous one to
+# finish closing (a client that just disconnected), then is turned away.
+_BUSY_WAIT = 1.0
 
 
 class _Handler(socketserver.BaseRequestHandler):
@@ -40,14 +43,31 @@ class _Handler(socketserver.BaseRequestHandler):
         try:
             if _recv_exact(sock, 4) != b"FB01":
                 return
-            sock.sendall(b"FB01")
         except (ConnectionError, OSError):
             return
+        if not self.server.in_use.acquire(timeout=_BUSY_WAIT):
+            # Like a real bootloader: one host at a time, so two hosts never interleave their
+            # downloads and flashes. The second one gets no handshake.
+            return
+        try:
+            sock.sendall(b"FB01")
+            self._serve(sock)
+        except (ConnectionError, OSError):
+            return
+        finally:
+            self.server.in_use.release()
+
+    def _serve(self, sock: socket.socket) -> None:
         session = Session(self.server.phone)
         try:
             while True:
                 (length,) = _LENGTH.unpack(_recv_exact(sock, 8))
                 if length > _MAX_FRAME:
+                    return
+                if not session.in_data_phase and length > MAX_COMMAND:
+                    # Refused unread: a command frame is never buffered beyond the protocol's limit.
+                    reply = b"FAILcommand too long"
+                    sock.sendall(_LENGTH.pack(len(reply)) + reply)
                     return
                 replies: list[bytes] = []
                 if session.in_data_phase:
@@ -77,6 +97,7 @@ class _Server(socketserver.ThreadingTCPServer):
 
     def __init__(self, address: tuple[str, int], phone: VirtualPhone) -> None:
         self.phone = phone
+        self.in_use = threading.Semaphore(1)
         super().__init__(address, _Handler)
 
     def service_actions(self) -> None:

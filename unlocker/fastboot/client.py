@@ -1,9 +1,11 @@
 """FastbootClient: every fastboot command as a method, over any Transport.
 
 Guarantees: commands are at most 64 bytes; INFO/TEXT are passed to ``on_info`` and restart
-the response timer; FAIL raises FastbootFailure carrying the phone's own words; anything
-that is not a fastboot status raises ProtocolError; data phases stream from file objects
-so images never sit whole in memory.
+the response timer, within a budget (a phone that talks forever is stopped); FAIL raises
+FastbootFailure carrying the phone's own words (terminal escapes made visible); anything that
+is not a fastboot status, or longer than 256 bytes, raises ProtocolError; data phases stream
+from file objects so images never sit whole in memory; every wait has a deadline, and a
+timeout says which phase stalled.
 """
 
 from __future__ import annotations
@@ -34,6 +36,11 @@ from unlocker.transport.base import Transport
 ProgressCallback = Callable[[int], None]  # called with the number of bytes just sent
 InfoCallback = Callable[[str], None]
 
+# INFO/TEXT restart the wait for the final answer (AOSP HandleResponse), but only within a
+# budget: a command may run this many times its timeout, and send this many lines, in total.
+INFO_TIME_FACTOR = 4
+MAX_INFO_LINES = 10_000
+
 # Messages bootloaders use for "no such variable" (ABL, fastbootd, older AOSP).
 _UNKNOWN_VARIABLE_MARKERS = ("not found", "unknown variable", "variable not", "invalid variable")
 
@@ -61,13 +68,24 @@ class FastbootClient:
         self.response_timeout = response_timeout
         self.long_timeout = long_timeout
         self.on_info = on_info
+        self._closers: list[Callable[[], None]] = []
 
     @property
     def name(self) -> str:
         return self.transport.name
 
     def close(self) -> None:
-        self.transport.close()
+        """Close the transport, then run what :meth:`close_with` registered (once)."""
+        try:
+            self.transport.close()
+        finally:
+            closers, self._closers = self._closers, []
+            for closer in closers:
+                closer()
+
+    def close_with(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` when this session closes (e.g. release the phone's lock)."""
+        self._closers.append(callback)
 
     def __enter__(self) -> FastbootClient:
         return self
@@ -81,23 +99,47 @@ class FastbootClient:
         self.transport.write(encode_command(command))
 
     def _read_packet(self, timeout: float) -> Packet:
-        raw = self.transport.read(MAX_RESPONSE_SIZE, timeout)
+        raw = self.transport.read(MAX_RESPONSE_SIZE + 1, timeout)
+        if len(raw) > MAX_RESPONSE_SIZE:
+            raise ProtocolError(
+                _("{phone}: a reply longer than {limit} bytes; fastboot replies are never that long").format(
+                    phone=self.name, limit=MAX_RESPONSE_SIZE
+                ),
+                hint=_("This is not a fastboot phone, or the connection is garbled: replug and retry."),
+            )
         return parse_packet(raw, device=self.name)
 
-    def _await(self, command: str, timeout: float, *, expect_data: bool = False) -> tuple[Packet, list[str]]:
-        """Read until a final status; each INFO/TEXT restarts the timer (AOSP HandleResponse)."""
+    def _await(
+        self, command: str, timeout: float, *, expect_data: bool = False, after_data: int | None = None
+    ) -> tuple[Packet, list[str]]:
+        """Read until a final status; each INFO/TEXT restarts the timer (AOSP HandleResponse), within
+        the INFO budget. ``after_data``: the byte count just sent, for the timeout's message."""
         info: list[str] = []
-        deadline = time.monotonic() + timeout
+        start = time.monotonic()
+        budget_end = start + timeout * INFO_TIME_FACTOR
+        deadline = start + timeout
         while True:
-            remaining = deadline - time.monotonic()
+            now = time.monotonic()
+            if now >= budget_end:
+                raise self._talking_too_long(command, now - start)
+            remaining = min(deadline, budget_end) - now
             if remaining <= 0:
-                raise self._timeout(command, timeout)
+                raise self._timeout(command, timeout, after_data)
             try:
                 packet = self._read_packet(remaining)
             except TransportTimeout as e:
-                raise self._timeout(command, timeout) from e
+                if time.monotonic() >= budget_end:
+                    raise self._talking_too_long(command, time.monotonic() - start) from e
+                raise self._timeout(command, timeout, after_data) from e
             if packet.status in (Status.INFO, Status.TEXT):
                 info.append(packet.payload)
+                if len(info) > MAX_INFO_LINES:
+                    raise ProtocolError(
+                        _(
+                            "{phone}: '{command}' sent more than {count} message lines without finishing"
+                        ).format(phone=self.name, command=command, count=MAX_INFO_LINES),
+                        hint=_("The phone is misbehaving: reboot it to fastboot mode and retry."),
+                    )
                 if self.on_info:
                     self.on_info(packet.payload)
                 deadline = time.monotonic() + timeout
@@ -118,12 +160,25 @@ class FastbootClient:
                 )
             return packet, info
 
-    def _timeout(self, command: str, timeout: float) -> TransportTimeout:
+    def _timeout(self, command: str, timeout: float, after_data: int | None = None) -> TransportTimeout:
+        if after_data is None:
+            message = _("{phone}: no answer to '{command}' within {seconds} s")
+        else:
+            message = _(
+                "{phone}: the phone received all {size} bytes of '{command}' but did not confirm "
+                "them within {seconds} s"
+            )
         return TransportTimeout(
-            _("{phone}: no answer to '{command}' within {seconds} s").format(
-                phone=self.name, command=command, seconds=f"{timeout:.0f}"
-            ),
+            message.format(phone=self.name, command=command, seconds=f"{timeout:g}", size=after_data),
             hint=_("Check that the phone still shows the fastboot screen and the cable is firm, then retry."),
+        )
+
+    def _talking_too_long(self, command: str, seconds: float) -> TransportTimeout:
+        return TransportTimeout(
+            _("{phone}: '{command}' kept sending messages for {seconds} s without finishing").format(
+                phone=self.name, command=command, seconds=f"{seconds:.0f}"
+            ),
+            hint=_("The phone is misbehaving: reboot it to fastboot mode and retry."),
         )
 
     def _failure(self, command: str, message: str) -> FastbootFailure:
@@ -197,11 +252,13 @@ class FastbootClient:
                     phone=self.name, size=size, ready=packet.data_size
                 )
             )
-        self._stream(source, size, progress)
-        packet, info = self._await(command, self.long_timeout)
+        self._stream(source, size, progress, command)
+        packet, info = self._await(command, self.long_timeout, after_data=size)
         return Response(packet.payload, info)
 
-    def _stream(self, source: BinaryIO, size: int, progress: ProgressCallback | None) -> None:
+    def _stream(
+        self, source: BinaryIO, size: int, progress: ProgressCallback | None, command: str = "download"
+    ) -> None:
         chunk = self.transport.max_write_size
         buffer = bytearray(chunk)
         view = memoryview(buffer)
@@ -222,7 +279,16 @@ class FastbootClient:
                     ),
                     hint=_("The file changed or is truncated; check it and retry."),
                 )
-            self.transport.write(data)
+            try:
+                self.transport.write(data)
+            except TransportTimeout as e:
+                raise TransportTimeout(
+                    _(
+                        "{phone}: sending the data of '{command}' stalled after {sent} of {size} bytes: "
+                        "the phone stopped reading"
+                    ).format(phone=self.name, command=command, sent=size - left, size=size),
+                    hint=e.hint,
+                ) from e
             left -= got
             if progress:
                 progress(got)

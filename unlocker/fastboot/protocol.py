@@ -11,6 +11,7 @@ from enum import Enum
 from unlocker.errors import ProtocolError, UsageError
 from unlocker.i18n import N_, _
 from unlocker.transport.base import UsbInterface
+from unlocker.transport.text import visible
 
 #: Where fastboot lives on USB (AOSP fastboot.cpp match_fastboot_with_serial): ff/42/03.
 FASTBOOT_USB = UsbInterface(
@@ -74,7 +75,9 @@ def parse_packet(raw: bytes, *, device: str) -> Packet:
                 "The phone or the connection answered garbage: replug the phone, reboot it to fastboot, retry."
             ),
         ) from e
-    return Packet(status, raw[4:].decode("utf-8", errors="replace"))
+    # The payload is shown to people (FAIL reasons, INFO lines, values): never raw terminal escapes.
+    # A line end some bootloaders add is not part of the text.
+    return Packet(status, visible(raw[4:].decode("utf-8", errors="replace").rstrip("\r\n")))
 
 
 def encode_command(command: str) -> bytes:

@@ -2,6 +2,10 @@
 
 ``execute(client, plan)`` runs the plan it is given: it does not ask the phone again, except
 after a reboot into fastbootd, where the phone is a new session that must be asked afresh.
+
+When it stops part-way (a FAIL, a stall, a lost cable, Ctrl+C or SIGTERM) the message says only
+what is known: whether this piece's data reached the phone, whether the phone was told to write
+it, whether it confirmed; and so whether the partition is unchanged, incomplete or may be changed.
 """
 
 from __future__ import annotations
@@ -11,14 +15,22 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
-from unlocker.device.facts import read_facts
-from unlocker.errors import FastbootFailure, FlashError, PreflightError, ProtocolError, TransportError
+from unlocker.errors import (
+    FastbootFailure,
+    FlashError,
+    FlashInterrupted,
+    PreflightError,
+    ProtocolError,
+    Terminated,
+    TransportError,
+)
 from unlocker.fastboot.client import FastbootClient
 from unlocker.flashing.plan import FlashPlan, plan_flash
+from unlocker.flashing.preflight import read_flash_facts
 from unlocker.flashing.progress import FlashReporter, SilentReporter
 from unlocker.i18n import _
 from unlocker.sparse.resparse import resparse
-from unlocker.sparse.writer import SparseStream
+from unlocker.sparse.writer import CRC_CHUNK_SIZE, SparseStream
 
 Reconnect = Callable[[], FastbootClient]
 Confirm = Callable[[str], None]
@@ -48,6 +60,8 @@ def execute(
     """Carry out ``plan``: optional trip to fastbootd, pieces, checks. Raises FlashError with
     what was written when it stops part-way."""
     report = reporter or SilentReporter()
+    for question in plan.questions:
+        confirm(question)
     if plan.needs_fastbootd:
         client, plan = _into_fastbootd(client, plan, confirm, reconnect, report)
     if plan.cancel_snapshot:
@@ -80,13 +94,15 @@ def _into_fastbootd(
     client.reboot("fastboot")
     client.close()
     client = reconnect()
-    facts = read_facts(client, partitions=[plan.partition])
+    facts = read_flash_facts(client, plan.partition)
     if not facts.in_fastbootd:
         raise PreflightError(
             _("{phone}: the phone did not come back in fastbootd").format(phone=client.name),
             hint=_("Some components may be unbootable; reboot to the bootloader and retry."),
         )
-    return client, plan_flash(facts, plan.partition, plan.image, slot=plan.slot)
+    return client, plan_flash(
+        facts, plan.partition, plan.image, slot=plan.slot, force_critical=plan.critical is not None
+    )
 
 
 def _flash_target(
@@ -100,12 +116,20 @@ def _flash_target(
         assert plan.limit is not None
         layout = image.layout(f)
         streams = [
-            SparseStream(f, extents, layout.blk_sz, layout.total_blks)
-            for extents in resparse(layout, plan.limit)
+            SparseStream(f, extents, layout.blk_sz, layout.total_blks, crc=layout.has_crc)
+            # A source with CRC32 chunks gets one per piece, so each piece keeps room for it.
+            for extents in resparse(layout, plan.limit - (CRC_CHUNK_SIZE if layout.has_crc else 0))
         ]
         report.pieces_planned(len(streams), sum(s.size for s in streams))
         for number, stream in enumerate(streams, 1):
             _send(client, target, stream, stream.size, number, len(streams), report, result)
+
+
+# What is known about the piece being sent when something stops it.
+_ASKING = "asking"  # the download command is out; no data sent yet
+_SENDING = "sending"  # data partly sent (``sent`` bytes); the phone was not told to write it
+_SENT = "sent"  # all data sent, not yet confirmed by the phone; not told to write it
+_WRITING = "writing"  # the phone confirmed the data and was told to write it: no answer yet
 
 
 def _send(
@@ -120,28 +144,96 @@ def _send(
 ) -> None:
     label = f"{target} {number}/{count}" if count > 1 else target
     report.transfer_started(label, size)
+    state = _ASKING
+    sent = 0
+
+    def progress(nbytes: int) -> None:
+        nonlocal state, sent
+        sent += nbytes
+        state = _SENT if sent >= size else _SENDING
+        report.transferred(nbytes)
+
     try:
-        client.download(source, size, progress=report.transferred)  # type: ignore[arg-type]
+        client.download(source, size, progress=progress)  # type: ignore[arg-type]
+        state = _WRITING
         client.flash(target)
     except (FastbootFailure, TransportError, ProtocolError) as e:
-        if number > 1:
-            done = _("pieces 1-{last} of {count} were written").format(last=number - 1, count=count)
-        else:
-            done = _("nothing was written")
-        if count > 1:
-            message = _("{phone}: flashing {partition} stopped at piece {number}/{count}: {error}; {done}")
-        else:
-            message = _("{phone}: flashing {partition} stopped: {error}; {done}")
-        next_step = _(
-            "{partition} is now incomplete: keep the phone in fastboot mode and run the same command again."
-        ).format(partition=target)
-        raise FlashError(
-            message.format(
-                phone=client.name, partition=target, number=number, count=count, error=e, done=done
-            ),
-            hint=f"{e.hint} {next_step}" if e.hint else next_step,
-        ) from e
+        message, next_step = _outcome(client, target, number, count, state, sent, size, e)
+        raise FlashError(message, hint=f"{e.hint} {next_step}" if e.hint else next_step) from e
+    except KeyboardInterrupt as e:
+        message, next_step = _outcome(client, target, number, count, state, sent, size, None)
+        raise FlashInterrupted(message, terminated=isinstance(e, Terminated), hint=next_step) from e
     finally:
         report.transfer_done()
     result.pieces += 1
     result.bytes_sent += size
+
+
+def _outcome(
+    client: FastbootClient,
+    target: str,
+    number: int,
+    count: int,
+    state: str,
+    sent: int,
+    size: int,
+    error: Exception | None,
+) -> tuple[str, str]:
+    """The message (what happened, what is known) and the next step, for a piece that stopped."""
+    if state == _ASKING:
+        known = _("no data of this piece reached the phone")
+    elif state == _SENDING:
+        known = _(
+            "the transfer stopped after {sent} of {size} bytes and the phone was never told to write them"
+        ).format(sent=sent, size=size)
+    elif state == _SENT:
+        known = _(
+            "all {size} bytes were sent but the phone did not confirm them; it was never told to write them"
+        ).format(size=size)
+    elif isinstance(error, FastbootFailure):
+        known = _(
+            "the phone received the data and refused to write it; whether it wrote part of it first is unknown"
+        )
+    else:
+        known = _("the phone received the data and was told to write it, but did not confirm it")
+    written_before = number > 1
+    untouched = state != _WRITING
+    if untouched and not written_before:
+        done = _("nothing was written to {partition}").format(partition=target)
+        next_step = _("{partition} is unchanged: fix the problem above, then run the same command again.")
+    elif untouched:
+        done = _("pieces 1-{last} of {count} were written").format(last=number - 1, count=count)
+        next_step = _(
+            "{partition} is now incomplete: keep the phone in fastboot mode (do not reboot it) and run the "
+            "same command again."
+        )
+    else:
+        if written_before:
+            done = _(
+                "pieces 1-{last} of {count} were written and piece {number} may be partly written"
+            ).format(last=number - 1, count=count, number=number)
+        else:
+            done = _("{partition} may have been changed").format(partition=target)
+        next_step = _(
+            "{partition} may be partly written: keep the phone in fastboot mode (do not reboot it) and run "
+            "the same command again."
+        )
+    what = _("interrupted") if error is None else str(error)
+    if count > 1:
+        message = _(
+            "{phone}: flashing {partition} stopped at piece {number}/{count}: {error}; {known}; {done}"
+        )
+    else:
+        message = _("{phone}: flashing {partition} stopped: {error}; {known}; {done}")
+    return (
+        message.format(
+            phone=client.name,
+            partition=target,
+            number=number,
+            count=count,
+            error=what,
+            known=known,
+            done=done,
+        ),
+        next_step.format(partition=target),
+    )

@@ -8,9 +8,11 @@ from pathlib import Path
 from typing import BinaryIO
 
 from unlocker.errors import ImageError
+from unlocker.flashing.avb import rollback_index
 from unlocker.i18n import _
 from unlocker.sparse.extents import ImageLayout, layout_of_raw, layout_of_sparse
 from unlocker.sparse.format import FILE_HEADER_SIZE, is_sparse, parse_header
+from unlocker.sparse.reader import check_crc
 
 
 @dataclass(frozen=True)
@@ -21,6 +23,7 @@ class ImageFile:
     expanded_size: int  # what lands in the partition
     # A sparse image's extents, found while validating it, so planning never walks it twice.
     sparse_layout: ImageLayout | None = field(default=None, repr=False, compare=False)
+    rollback_index: int | None = None  # from the image's AVB metadata (raw images), if any
 
     def layout(self, f: BinaryIO) -> ImageLayout:
         """Extents for resparsing: known already for sparse images; one read of a raw image."""
@@ -51,10 +54,17 @@ def inspect_image(path: Path) -> ImageFile:
             # a single byte reaches the phone, rather than half-written.
             with open(path, "rb") as f:
                 layout = layout_of_sparse(f)
+                if layout.has_crc:
+                    check_crc(f)  # one read of the data, only for the rare images that carry CRCs
         except ImageError as e:
             raise ImageError(
                 _("{file}: {problem}").format(file=path.name, problem=e),
                 hint=_("The image is damaged: download it again."),
             ) from e
+        if header.expanded_size == 0:
+            raise ImageError(
+                _("sparse image {path} describes an empty image (0 blocks)").format(path=path),
+                hint=_("Check the file; download it again if needed."),
+            )
         return ImageFile(path, size, True, header.expanded_size, layout)
-    return ImageFile(path, size, False, size)
+    return ImageFile(path, size, False, size, rollback_index=rollback_index(path))

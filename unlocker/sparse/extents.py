@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from unlocker.sparse.format import DONT_CARE, FILL, RAW
+from unlocker.sparse.format import CRC32, DONT_CARE, FILL, RAW
 from unlocker.sparse.reader import iter_chunks, read_header
 
 BLOCK = 4096
@@ -42,6 +42,8 @@ class ImageLayout:
     blk_sz: int
     total_blks: int
     extents: list[Extent]
+    # The source carried CRC32 chunks (verified before use): pieces cut from it carry their own.
+    has_crc: bool = False
 
     @property
     def expanded_size(self) -> int:
@@ -53,7 +55,9 @@ def layout_of_sparse(f: BinaryIO) -> ImageLayout:
     f.seek(0)
     header = read_header(f)
     extents: list[Extent] = []
+    has_crc = False
     for chunk, _unused in iter_chunks(f, header, payloads=False):
+        has_crc = has_crc or chunk.kind == CRC32
         if chunk.kind == RAW:
             extents.append(Extent(RAW, chunk.start_block, chunk.blocks, chunk.data_offset))
         elif chunk.kind == FILL:
@@ -62,7 +66,7 @@ def layout_of_sparse(f: BinaryIO) -> ImageLayout:
         elif chunk.kind == DONT_CARE:
             continue
     f.seek(0)
-    return ImageLayout(header.blk_sz, header.total_blks, extents)
+    return ImageLayout(header.blk_sz, header.total_blks, extents, has_crc)
 
 
 def layout_of_raw(f: BinaryIO, size: int, blk_sz: int = BLOCK) -> ImageLayout:

@@ -13,6 +13,7 @@ from typing import BinaryIO
 
 from unlocker.errors import ImageError
 from unlocker.i18n import _
+from unlocker.sparse import crc as crc32
 from unlocker.sparse.format import (
     CHUNK_HEADER,
     CHUNK_NAMES,
@@ -176,15 +177,56 @@ def has_crc_chunks(f: BinaryIO) -> bool:
         f.seek(position)
 
 
+def check_crc(f: BinaryIO) -> int:
+    """Verify every CRC32 chunk against the expanded image before it (DONT_CARE counted as zeros,
+    as libsparse does); ImageError on a mismatch. Returns how many there were. Reads the image
+    from its start, the RAW payloads once; zero and fill runs cost nothing. Restores the position."""
+    position = f.tell()
+    try:
+        f.seek(0)
+        header = read_header(f)
+        crc = 0
+        count = 0
+        for chunk, payload in iter_chunks(f, header):
+            if chunk.kind == RAW:
+                for data in payload:
+                    crc = zlib.crc32(data, crc)
+            elif chunk.kind == CRC32:
+                if chunk.crc != crc:
+                    raise ImageError(
+                        _("chunk {number}: CRC32 mismatch (image is corrupt)").format(number=chunk.index + 1)
+                    )
+                count += 1
+            else:
+                crc = _skip_crc(crc, chunk, header.blk_sz)
+        return count
+    finally:
+        f.seek(position)
+
+
+def _skip_crc(crc: int, chunk: Chunk, blk_sz: int) -> int:
+    """The running CRC after a FILL or DONT_CARE chunk, without expanding it."""
+    size = chunk.blocks * blk_sz
+    if chunk.kind == FILL:
+        assert chunk.fill is not None
+        return crc32.repeat(crc, chunk.fill, size // 4)
+    if chunk.kind == DONT_CARE:
+        return crc32.zeros(crc, size)
+    return crc
+
+
 def apply_sparse(src: BinaryIO, dst: BinaryIO) -> int:
     """Write the image described by ``src`` into ``dst`` in place; DONT_CARE leaves ``dst`` as it was.
 
     This is what a phone does with each downloaded piece. Returns the expanded size. CRC32
     chunks (rare: img2simg and fastboot never write them) are checked against everything before
-    them, as libsparse does; only images that have one pay for computing it.
+    them, as libsparse does; only images that have one pay for computing it. An image of no
+    blocks is refused, as libsparse refuses it.
     """
-    check_crc = has_crc_chunks(src)
+    check = has_crc_chunks(src)
     header = read_header(src)
+    if header.total_blks == 0:
+        raise ImageError(_("the sparse image describes an empty image (0 blocks)"))
     crc = 0
     for chunk, payload in iter_chunks(src, header):
         pos = chunk.start_block * header.blk_sz
@@ -193,18 +235,17 @@ def apply_sparse(src: BinaryIO, dst: BinaryIO) -> int:
             dst.seek(pos)
             for data in payload:
                 dst.write(data)
-                if check_crc:
+                if check:
                     crc = zlib.crc32(data, crc)
         elif chunk.kind == FILL:
             assert chunk.fill is not None
             dst.seek(pos)
             for data in _repeat(chunk.fill, size):
                 dst.write(data)
-                if check_crc:
-                    crc = zlib.crc32(data, crc)
-        elif chunk.kind == DONT_CARE and check_crc:
-            for data in _repeat(b"\0\0\0\0", size):
-                crc = zlib.crc32(data, crc)
+            if check:
+                crc = _skip_crc(crc, chunk, header.blk_sz)
+        elif chunk.kind == DONT_CARE and check:
+            crc = _skip_crc(crc, chunk, header.blk_sz)
         elif chunk.kind == CRC32 and chunk.crc != crc:
             raise ImageError(
                 _("chunk {number}: CRC32 mismatch (image is corrupt)").format(number=chunk.index + 1)

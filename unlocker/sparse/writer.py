@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import io
 import shutil
+import struct
+import zlib
 from collections.abc import Iterator, Sequence
 from typing import BinaryIO
 
+from unlocker.sparse import crc as crc32
 from unlocker.sparse.extents import Extent
 from unlocker.sparse.format import (
     CHUNK_HEADER,
     CHUNK_HEADER_SIZE,
+    CRC32,
     DONT_CARE,
     FILE_HEADER_SIZE,
     RAW,
@@ -22,6 +26,8 @@ from unlocker.sparse.format import (
 )
 
 _COPY = 1024 * 1024
+#: A trailing CRC32 chunk: header and the 4-byte checksum.
+CRC_CHUNK_SIZE = CHUNK_HEADER_SIZE + 4
 
 
 def chunk_bytes(extent: Extent, blk_sz: int) -> int:
@@ -44,20 +50,29 @@ def _with_gaps(extents: Sequence[Extent], total_blks: int) -> list[Extent | tupl
 
 
 class SparseStream(io.RawIOBase):
-    """A sparse image built from ``extents`` of ``source``, covering ``total_blks`` blocks."""
+    """A sparse image built from ``extents`` of ``source``, covering ``total_blks`` blocks.
 
-    def __init__(self, source: BinaryIO, extents: Sequence[Extent], blk_sz: int, total_blks: int) -> None:
+    ``crc``: end with a CRC32 chunk over the whole expanded image, gaps counted as zeros (as
+    libsparse checks it), so a piece cut from a CRC-carrying image carries a correct one too.
+    """
+
+    def __init__(
+        self, source: BinaryIO, extents: Sequence[Extent], blk_sz: int, total_blks: int, *, crc: bool = False
+    ) -> None:
         super().__init__()
         self._source = source
         self._items = _with_gaps(extents, total_blks)
+        self._crc = crc
         header = SparseHeader(
-            1, 0, FILE_HEADER_SIZE, CHUNK_HEADER_SIZE, blk_sz, total_blks, len(self._items), 0
+            1, 0, FILE_HEADER_SIZE, CHUNK_HEADER_SIZE, blk_sz, total_blks, len(self._items) + int(crc), 0
         )
         self._blk_sz = blk_sz
         self.size = FILE_HEADER_SIZE + sum(
             CHUNK_HEADER_SIZE if isinstance(item, tuple) else chunk_bytes(item, blk_sz)
             for item in self._items
         )
+        if crc:
+            self.size += CRC_CHUNK_SIZE
         self._parts = self._generate(header.pack())
         self._pending = memoryview(b"")
 
@@ -66,9 +81,11 @@ class SparseStream(io.RawIOBase):
 
     def _generate(self, header: bytes) -> Iterator[bytes | memoryview]:
         yield header
+        crc = 0
         for item in self._items:
             if isinstance(item, tuple):
                 yield CHUNK_HEADER.pack(DONT_CARE, 0, item[1], CHUNK_HEADER_SIZE)
+                crc = crc32.zeros(crc, item[1] * self._blk_sz) if self._crc else crc
             elif item.kind == RAW:
                 length = item.blocks * self._blk_sz
                 yield CHUNK_HEADER.pack(RAW, 0, item.blocks, CHUNK_HEADER_SIZE + length)
@@ -80,9 +97,15 @@ class SparseStream(io.RawIOBase):
                         # A raw image whose last block is partial: pad, as the layout promised.
                         data = b"\0" * min(_COPY, left)
                     left -= len(data)
+                    if self._crc:
+                        crc = zlib.crc32(data, crc)
                     yield data
             else:
                 yield CHUNK_HEADER.pack(item.kind, 0, item.blocks, CHUNK_HEADER_SIZE + 4) + item.fill
+                if self._crc:
+                    crc = crc32.repeat(crc, item.fill, item.blocks * self._blk_sz // 4)
+        if self._crc:
+            yield CHUNK_HEADER.pack(CRC32, 0, 0, CRC_CHUNK_SIZE) + struct.pack("<I", crc)
 
     def readinto(self, buffer) -> int:  # noqa: ANN001 - buffer protocol
         out = memoryview(buffer).cast("B")

@@ -41,11 +41,12 @@ def engine_plan(facts: PhoneFacts, partition: str, image: ImageFile, *, slot: st
     """Every write of stock firmware is planned here, by the flash engine itself.
 
     STOCK PERMISSION: stock packages legitimately write critical partitions (abl, xbl, tz, ...)
-    and both slots of them, once the package's codename and anti-rollback checks have passed
-    (they run in plan_stock / plan_firmware before any call to this function). When the flash
-    engine's critical-partition guard lands, its permission is passed here and only here.
+    and both slots of them (the package names them: ``abl_ab``), once the package's codename and
+    anti-rollback checks have passed (they run in plan_stock / plan_firmware before any call to
+    this function). The flash engine's critical-partition guard is given that permission here
+    and only here; its other checks (sizes, the image's own rollback index) still apply.
     """
-    return plan_flash(facts, partition, image, slot=slot)
+    return plan_flash(facts, partition, image, slot=slot, force_critical=True, both_slots_named=slot == "all")
 
 
 @dataclass

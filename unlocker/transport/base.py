@@ -43,6 +43,9 @@ class Transport(abc.ABC):
     #: USB: the OUT endpoint's packet size; a write of a multiple of it may need ``write(b"")``
     #: after it (a zero-length packet) to end the transfer, as adb does. 0: a byte stream (TCP).
     out_packet_size: int = 0
+    #: Seconds a write may go without the phone taking any data before TransportTimeout
+    #: (progress-based: slow is fine, stopped is not). Callers may shorten it.
+    write_timeout: float = 30.0
 
     @abc.abstractmethod
     def open(self) -> None:

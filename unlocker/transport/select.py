@@ -8,6 +8,7 @@ interface to look for is the caller's (the protocol's) business: see :class:`Usb
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from unlocker.errors import DeviceNotFound, DevicePermissionError, UsageError
@@ -66,12 +67,24 @@ def make_transport(name: str | None, *, usb_interface: UsbInterface) -> Transpor
     return find_usb_transport(spec.serial, interface=usb_interface)
 
 
-def open_transport(name: str | None, *, usb_interface: UsbInterface, wait: float = 0.0) -> Transport:
-    """Open the named phone, retrying for up to ``wait`` seconds (a phone that is rebooting)."""
+def open_transport(
+    name: str | None,
+    *,
+    usb_interface: UsbInterface,
+    wait: float = 0.0,
+    before_open: Callable[[Transport], None] | None = None,
+) -> Transport:
+    """Open the named phone, retrying for up to ``wait`` seconds (a phone that is rebooting).
+
+    ``before_open`` sees the transport once it is found (its ``name`` is the phone's) and before
+    anything is sent to the phone; what it raises stops the opening (the per-phone lock).
+    """
     deadline = time.monotonic() + wait
     while True:
         try:
             transport = make_transport(name, usb_interface=usb_interface)
+            if before_open is not None:
+                before_open(transport)
             transport.open()
             return transport
         except (DeviceNotFound, DevicePermissionError):

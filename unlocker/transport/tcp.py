@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import socket
 import struct
+import time
 
 from unlocker import commands
 from unlocker.errors import DeviceDisconnected, DeviceNotFound, ProtocolError, TransportTimeout
@@ -21,6 +22,9 @@ CONNECT_TIMEOUT = 5.0
 _LENGTH = struct.Struct(">Q")
 # A frame length beyond this is garbage on the wire, not data: refuse rather than allocate it.
 MAX_FRAME = 256 * 1024 * 1024
+# Reading a frame may take its timeout plus the time its bytes need at this slowest rate: a
+# large data frame may arrive slowly, a reply trickled a byte at a time may not.
+SLOWEST_RATE = 1024 * 1024  # bytes per second
 
 
 class TcpTransport(Transport):
@@ -52,14 +56,17 @@ class TcpTransport(Transport):
         try:
             sock.settimeout(HANDSHAKE_TIMEOUT)
             sock.sendall(b"FB01")
-            reply = self._recv_exact(4)
+            reply = self._recv_exact(4, time.monotonic() + HANDSHAKE_TIMEOUT)
         except (TransportTimeout, DeviceDisconnected) as e:
             self.close()
             raise ProtocolError(
-                _("{phone}: no fastboot handshake (the target may not support TCP fastboot)").format(
-                    phone=self.name
+                _(
+                    "{phone}: no fastboot handshake (the phone may be busy with another connection, "
+                    "or the target does not speak TCP fastboot)"
+                ).format(phone=self.name),
+                hint=_(
+                    "Close other fastboot tools using this phone; check this port really is a phone in fastboot mode."
                 ),
-                hint=_("Is this port really a phone in fastboot mode?"),
             ) from e
         if reply[:2] != b"FB" or not reply[2:].isdigit() or int(reply[2:]) < 1:
             self.close()
@@ -72,9 +79,17 @@ class TcpTransport(Transport):
     def write(self, data: bytes | bytearray | memoryview) -> None:
         sock = self._require()
         try:
-            sock.settimeout(None)
-            sock.sendall(_LENGTH.pack(len(data)))
-            sock.sendall(data)
+            self._send_all(sock, _LENGTH.pack(len(data)))
+            self._send_all(sock, data)
+        except TimeoutError as e:
+            raise TransportTimeout(
+                _("{phone}: the phone took no data for {seconds} s").format(
+                    phone=self.name, seconds=f"{self.write_timeout:g}"
+                ),
+                hint=_(
+                    "Check that the phone still shows the fastboot screen and the cable is firm, then retry."
+                ),
+            ) from e
         except OSError as e:
             raise DeviceDisconnected(
                 _("{phone}: connection lost while sending ({reason})").format(
@@ -83,10 +98,19 @@ class TcpTransport(Transport):
                 hint=_("The phone closed the connection: check it is still in fastboot mode and retry."),
             ) from e
 
+    def _send_all(self, sock: socket.socket, data: bytes | bytearray | memoryview) -> None:
+        """sendall, where each send must make progress within ``write_timeout`` (sendall's own
+        timeout would bound the whole transfer instead, however fast it goes)."""
+        view = memoryview(data).cast("B")
+        sock.settimeout(self.write_timeout)
+        while view:
+            sent = sock.send(view)
+            view = view[sent:]
+
     def read(self, size: int, timeout: float) -> bytes:
         if not self._pending:
-            self._require().settimeout(timeout)
-            (length,) = _LENGTH.unpack(self._recv_exact(8))
+            deadline = time.monotonic() + timeout
+            (length,) = _LENGTH.unpack(self._recv_exact(8, deadline))
             if length > MAX_FRAME:
                 raise ProtocolError(
                     _("{phone}: impossible frame length {length}; this is not fastboot over TCP").format(
@@ -94,7 +118,7 @@ class TcpTransport(Transport):
                     ),
                     hint=_("Check the address points at a phone in fastboot mode."),
                 )
-            self._pending = self._recv_exact(length) if length else b""
+            self._pending = self._recv_exact(length, deadline + length / SLOWEST_RATE) if length else b""
             if not length:
                 return b""
         data, self._pending = self._pending[:size], self._pending[size:]
@@ -113,13 +137,18 @@ class TcpTransport(Transport):
             raise DeviceDisconnected(_("{phone}: not connected").format(phone=self.name))
         return self._sock
 
-    def _recv_exact(self, n: int) -> bytes:
+    def _recv_exact(self, n: int, deadline: float) -> bytes:
+        """``n`` bytes by ``deadline`` (time.monotonic()): a reply trickled byte by byte still ends."""
         sock = self._require()
         buf = bytearray(n)
         view = memoryview(buf)
         got = 0
         while got < n:
             try:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise TimeoutError
+                sock.settimeout(remaining)
                 k = sock.recv_into(view[got:])
             except TimeoutError as e:
                 raise TransportTimeout(_("{phone}: no answer in time").format(phone=self.name)) from e

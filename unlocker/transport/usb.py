@@ -32,6 +32,7 @@ from unlocker.errors import (
 )
 from unlocker.i18n import N_, _
 from unlocker.transport.base import Transport, UsbInterface
+from unlocker.transport.text import visible
 
 # Large OUT transfers keep the bus busy (AOSP: 256 KiB URBs on Linux, 1 MiB on Windows);
 # libusb cuts them into 16 KiB URBs on Linux itself.
@@ -313,7 +314,12 @@ def _read_strings(device: usb.core.Device) -> tuple[str | None, str | None, str 
         langid = langids[0] if langids else 0x0409
         serial = usb.util.get_string(device, device.iSerialNumber, langid) if device.iSerialNumber else None
         product = usb.util.get_string(device, device.iProduct, langid) if device.iProduct else None
-        return serial, product, None
+        # The device chose these strings: they are shown (and matched against -s) with escapes visible.
+        return (
+            (None if serial is None else visible(serial)),
+            (None if product is None else visible(product)),
+            None,
+        )
     except usb.core.USBError as e:
         if e.errno == errno.EACCES:
             return None, None, NO_PERMISSION
