@@ -141,10 +141,18 @@ def test_unlock_applies_signed_data(mi, mi_cli, logged_in, phone) -> None:
 
 
 def test_account_standing_is_reported(mi, mi_cli, logged_in, phone) -> None:
-    mi.mode, mi.should_apply = "wait", True
+    """The public clients warn when shouldApply is false (the account lacks the permission)."""
+    mi.mode, mi.should_apply = "wait", False
     r = mi_cli("unlock", "-s", phone.name, "--yes")
     assert r.returncode == 3 and "should apply" in r.stderr
     assert "/api/v3/unlock/userinfo" in mi.calls
+
+
+def test_normal_standing_gives_no_warning(mi, mi_cli, logged_in, phone) -> None:
+    mi.mode, mi.should_apply = "approve", True
+    r = mi_cli("unlock", "-s", phone.name, "--yes")
+    assert r.returncode == 0, r.stderr
+    assert "should apply" not in r.stderr and phone.phone.unlocked
 
 
 def test_mediatek_token_lines(mi, mi_cli, logged_in, phone_factory) -> None:

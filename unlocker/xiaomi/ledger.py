@@ -20,7 +20,7 @@ _HOURS = re.compile(r"(\d+)\s*hours?", re.IGNORECASE)
 class WaitRecord:
     hours_left: int
     ends_at: str  # ISO 8601, UTC
-    source: str  # "server" or "estimate"
+    source: str  # "server", "estimate", or "unlocked" (the phone was unlocked: nothing left to wait)
     checked_at: str  # ISO 8601, UTC
     product: str | None = None
 
@@ -64,6 +64,16 @@ def load() -> WaitRecord | None:
         return WaitRecord(**json.loads(_path().read_text()))
     except (OSError, ValueError, TypeError):
         return None
+
+
+def mark_unlocked(product: str | None, now: dt.datetime | None = None) -> None:
+    """The phone was unlocked: a record about it (or about no particular phone) is done, so
+    `unlocker wait` stops counting down. A record about another phone is left alone."""
+    record = load()
+    if record is None or record.product not in (None, product):
+        return
+    now = (now or dt.datetime.now(UTC)).replace(microsecond=0)
+    save(WaitRecord(0, now.isoformat(), "unlocked", now.isoformat(), product))
 
 
 def refresh(record: WaitRecord, now: dt.datetime | None = None) -> WaitRecord:
