@@ -6,6 +6,7 @@ commands are listed.
 
 from __future__ import annotations
 
+import urllib.parse
 from pathlib import Path
 
 import click
@@ -62,8 +63,15 @@ def download(
     from unlocker.cli.progress import byte_bar
     from unlocker.download import Artifact, fetch
 
+    for address in (url, *mirrors):
+        try:
+            urllib.parse.urlsplit(address)
+        except ValueError as e:  # e.g. an unclosed [ of an IPv6 address
+            raise UsageError(
+                _("'{url}' is not a valid address: {reason}").format(url=address, reason=e)
+            ) from e
     filename = name or url.rstrip("/").rsplit("/", 1)[-1].split("?", 1)[0]
-    if not filename:
+    if filename in ("", ".", ".."):  # a URL ending in /, /. or /.. names no file
         raise UsageError(
             _("cannot tell a file name from '{url}'; pass {option}").format(url=url, option="--name")
         )

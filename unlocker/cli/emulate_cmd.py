@@ -36,7 +36,13 @@ from unlocker.i18n import _
     show_default=True,
     help=_("Which kind of phone to be."),
 )
-@click.option("--port", type=int, default=5554, show_default=True, help=_("TCP port (0 picks a free one)."))
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=5554,
+    show_default=True,
+    help=_("TCP port (0 picks a free one)."),
+)
 @click.option("--host", default="127.0.0.1", show_default=True, help=_("Address to listen on."))
 @click.option(
     "--state-dir",

@@ -16,7 +16,7 @@ from pathlib import Path
 import click
 
 from unlocker import __version__, commands, settings
-from unlocker.errors import EXIT_FAILED, EXIT_INTERRUPTED, UnlockerError
+from unlocker.errors import EXIT_FAILED, EXIT_INTERRUPTED, FileAccessError, UnlockerError
 from unlocker.i18n import _
 
 
@@ -184,6 +184,11 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         click.echo(_("unlocker: interrupted."), err=True)
         sys.exit(EXIT_INTERRUPTED)
+    except OSError as e:  # the computer refused a file operation nobody checked for: say so in a line
+        error = FileAccessError.from_os_error(e)
+        error.__cause__ = e
+        _report_error(error)
+        sys.exit(error.exit_code)
     except Exception as e:  # anything we did not foresee is a bug: one line, details in a file
         _report_bug(e)
         sys.exit(EXIT_FAILED)

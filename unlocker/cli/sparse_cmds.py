@@ -8,11 +8,11 @@ from pathlib import Path
 import click
 
 from unlocker.cli.common import info, json_option, print_json
-from unlocker.errors import ImageError
+from unlocker.errors import ImageError, UsageError
 from unlocker.i18n import _
 from unlocker.sparse import apply_sparse, iter_chunks, read_header
 from unlocker.sparse.extents import layout_of_raw
-from unlocker.sparse.format import CHUNK_NAMES, is_sparse
+from unlocker.sparse.format import CHUNK_NAMES, MAX_BLOCK_SIZE, is_sparse
 from unlocker.sparse.writer import write_sparse
 
 _IMAGE = click.Path(exists=True, dir_okay=False, path_type=Path)
@@ -95,7 +95,7 @@ def sparse_info(image: Path, as_json: bool) -> None:
 @click.argument("output", type=click.Path(dir_okay=False, path_type=Path))
 def sparse_expand(image: Path, output: Path) -> None:
     """Write the raw image a sparse IMAGE describes (like simg2img)."""
-    tmp = output.with_name(output.name + ".part")
+    tmp = _partial(output)
     try:
         with open(image, "rb") as src, open(tmp, "wb") as dst:
             size = apply_sparse(src, dst)
@@ -115,9 +115,12 @@ def sparse_expand(image: Path, output: Path) -> None:
 @click.option("--block-size", default=4096, show_default=True, help=_("Block size in bytes (multiple of 4)."))
 def sparse_convert(image: Path, output: Path, block_size: int) -> None:
     """Write a sparse version of a raw IMAGE (like img2simg)."""
-    if block_size <= 0 or block_size % 4:
-        raise click.BadParameter(_("must be a positive multiple of 4"), param_hint="--block-size")
-    tmp = output.with_name(output.name + ".part")
+    if block_size <= 0 or block_size % 4 or block_size > MAX_BLOCK_SIZE:
+        raise click.BadParameter(
+            _("must be a positive multiple of 4, at most {limit}").format(limit=MAX_BLOCK_SIZE),
+            param_hint="--block-size",
+        )
+    tmp = _partial(output)
     try:
         with open(image, "rb") as src, open(tmp, "wb") as dst:
             layout = layout_of_raw(src, os.path.getsize(image), block_size)
@@ -130,6 +133,13 @@ def sparse_convert(image: Path, output: Path, block_size: int) -> None:
             file=image.name, output=output, size=size
         )
     )
+
+
+def _partial(output: Path) -> Path:
+    """Where OUTPUT is written until it is complete (renamed at the end)."""
+    if not output.name or output.name in (".", ".."):
+        raise UsageError(_("'{output}' names no file to write").format(output=output))
+    return output.with_name(output.name + ".part")
 
 
 def register(cli: click.Group) -> None:
