@@ -31,7 +31,7 @@ def _json(resp: requests.Response) -> dict:
         text = text[len(_PREFIX) :]
     try:
         data = json.loads(text)
-    except ValueError as e:
+    except (ValueError, RecursionError) as e:  # RecursionError: absurdly nested JSON
         raise LoginError(
             _("the Mi account server sent an unexpected answer (HTTP {status})").format(
                 status=resp.status_code
@@ -39,7 +39,10 @@ def _json(resp: requests.Response) -> dict:
             hint=_("Try again later, or from another network if Xiaomi's sites are filtered where you are."),
         ) from e
     if not isinstance(data, dict):
-        raise LoginError(_("the Mi account server sent an answer of an unexpected shape"))
+        raise LoginError(
+            _("the Mi account server sent an answer of an unexpected shape"),
+            hint=_("Try again later, or from another network if Xiaomi's sites are filtered where you are."),
+        )
     return data
 
 
