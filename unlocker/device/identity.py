@@ -7,17 +7,23 @@ then the codename is uncertain, and commands that need it must not be built from
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from unlocker import commands
 from unlocker.device.facts import BOOTLOADER, PhoneFacts
 from unlocker.i18n import _
-from unlocker.index.platforms import Platform, platform_of
+
+if TYPE_CHECKING:
+    from unlocker.index.platforms import Platform
 
 
 def reported_platform(facts: PhoneFacts) -> Platform | None:
     """The platform the bootloader named instead of a codename, or None when ``product`` may be
     trusted as the codename (fastbootd always reports the codename)."""
-    if facts.mode != BOOTLOADER:
+    if facts.mode != BOOTLOADER or not facts.product:
         return None
+    from unlocker.index.platforms import platform_of  # YAML: only when there is a product to check
+
     return platform_of(facts.product)
 
 
