@@ -249,6 +249,11 @@ class FakeMi:
                 right = form.get("hash") == hashlib.md5(PASSWORD.encode()).hexdigest().upper()
                 if user == "captcha":
                     body = {"code": 87001, "captchaUrl": "/pass/getCode?icodeType=login"}
+                elif user == "needsphone" and right:  # the account must first add a safe phone number
+                    body = {
+                        "code": 0,
+                        "notificationUrl": f"{fake.url}/pass/BindAppealOrSafePhone?context={CONTEXT}",
+                    }
                 elif user == TWO_FACTOR_USER and right and self._cookies().get("trust") != TRUST:
                     body = {
                         "code": 0,

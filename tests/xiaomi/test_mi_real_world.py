@@ -132,3 +132,10 @@ def test_interactive_yes_asks_then_unlocks(mi, cli_env, mi_env, logged_in, phone
     assert code == 0, err
     assert err.index("monthly unlock quota") < err.index("Xiaomi approved the unlock")
     assert mi.calls.count("/api/v3/ahaUnlock") == 1 and phone.phone.unlocked
+
+
+def test_a_step_only_a_browser_can_do(mi, mi_cli) -> None:
+    r = mi_cli("login", "--user", "needsphone", "--password-stdin", input=PASSWORD + "\n")
+    assert r.returncode == 1 and "cannot do in a terminal" in r.stderr
+    assert "BindAppealOrSafePhone" in r.stderr and "browser" in r.stderr and "Traceback" not in r.stderr
+    assert "/identity/list" not in mi.calls
