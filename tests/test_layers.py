@@ -16,7 +16,18 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent / "unlocker"
 
 # Top-level modules every layer may use: they import nothing above themselves.
-BASE = {"errors", "i18n", "i18n_po", "i18n_tools", "settings", "paths", "http", "commands", "knowledge", "filelock"}
+BASE = {
+    "errors",
+    "i18n",
+    "i18n_po",
+    "i18n_tools",
+    "settings",
+    "paths",
+    "http",
+    "commands",
+    "knowledge",
+    "filelock",
+}
 
 # layer -> the layers it may import (BASE is always allowed). Read top to bottom as
 # "cli uses everything; transport uses nothing but the base".

@@ -9,6 +9,8 @@ can show it; nothing here prints.
 
 from __future__ import annotations
 
+import errno
+import os
 from collections.abc import Sequence
 from typing import Any
 
@@ -230,3 +232,44 @@ class UpdateError(UnlockerError):
 
 class DownloadError(UnlockerError):
     """No source delivered the artifact with the right checksum."""
+
+
+# --- the computer's own files ----------------------------------------------------------------
+
+
+class FileAccessError(UnlockerError):
+    """The operating system refused a file operation: a missing folder, no permission, a full
+    disk, a file too large for the file system. The CLI turns any OSError it did not expect into
+    one of these (:meth:`from_os_error`), so such a failure is one line, never a traceback."""
+
+    @classmethod
+    def from_os_error(cls, error: OSError) -> FileAccessError:
+        reason = error.strerror or str(error)
+        path = os.fsdecode(error.filename) if error.filename is not None else None
+        if path is not None and error.errno == errno.ENOENT:
+            folder = os.path.dirname(os.path.abspath(path))
+            if not os.path.isdir(folder):
+                return cls(
+                    _("the folder {folder} does not exist").format(folder=folder),
+                    hint=_("Create it first, or choose another place."),
+                )
+        hints = {
+            errno.ENOENT: _("Check the name: there is no such file."),
+            errno.EACCES: _("You may not use it: check its permissions, or choose another place."),
+            errno.EPERM: _("You may not use it: check its permissions, or choose another place."),
+            errno.EROFS: _("That drive is read-only: choose another place."),
+            errno.ENOSPC: _("The disk is full: free some space or choose another drive."),
+            errno.EFBIG: _(
+                "The file system cannot hold a file this large (FAT32 stops at 4 GiB): choose a folder "
+                "on another drive, or check the input: it may claim an absurd size."
+            ),
+            errno.EISDIR: _("That is a folder: give a file name."),
+            errno.ENOTDIR: _("A part of that path is a file, not a folder: check the path."),
+            errno.ENAMETOOLONG: _("The name is too long: choose a shorter one."),
+        }
+        hint = hints.get(
+            error.errno or 0, _("Check the paths and the disk named in the command, then try again.")
+        )
+        if path is None:
+            return cls(_("the operating system refused: {reason}").format(reason=reason), hint=hint)
+        return cls(_("cannot use {path}: {reason}").format(path=path, reason=reason), hint=hint)

@@ -2,6 +2,13 @@
 
 It signs unlock data with tests/keys/unlock_test_private.pem, so the virtual phone accepts it.
 ``mode`` decides how ahaUnlock answers.
+
+The second factor follows the public clients' sequence (migate ``login/verify.py`` and
+``login/terminal.py``): serviceLoginAuth2 answers with a ``notificationUrl``; the client lists
+the factors (``/identity/list``, which sets the identity session cookie), checks the quota,
+has a code sent and verifies it; the verify answer's ``location`` starts a redirect chain whose
+end marks the login as verified; then the client posts serviceLoginAuth2 *again*, and only that
+answer carries ``passToken`` and ``userId``. Nothing earlier in the chain hands them out.
 """
 
 from __future__ import annotations
@@ -28,6 +35,10 @@ PASSWORD = "correct horse battery staple"
 PRIVATE_KEY = Path(__file__).resolve().parent.parent / "keys" / "unlock_test_private.pem"
 PREFIX = "&&&START&&&"
 TICKET = "123456"
+CONTEXT = "ctx1"  # the second-factor context the first login answer hands out
+IDENTITY_SESSION = "identity-session-abc"  # set by /identity/list; the ticket calls need it
+TRUST = "trust-after-verification"  # set at the end of the verification chain
+TWO_FACTOR_USER = "twofactor"
 
 
 class FakeMi:
@@ -40,7 +51,10 @@ class FakeMi:
         self.tokens_seen: list[str] = []
         self.stale_token: str | None = None
         self.ticket_sent_to: str | None = None
-        self.should_apply = False
+        self.should_apply = True  # userinfo's shouldApply; the public clients warn when it is false
+        self.nonce_code = 0  # a non-zero code makes /api/v2/nonce refuse with it
+        self.sts_status = 200  # HTTP status of the service-token step (clientSign)
+        self.second_login_form: dict[str, str] | None = None
         self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
         threading.Thread(
@@ -87,11 +101,19 @@ class FakeMi:
             def log_message(self, *args: object) -> None:
                 pass
 
-            def _send(self, body: str, status: int = 200, cookies: dict[str, str] | None = None) -> None:
+            def _send(
+                self,
+                body: str,
+                status: int = 200,
+                cookies: dict[str, str] | None = None,
+                location: str | None = None,
+            ) -> None:
                 raw = body.encode()
                 self.send_response(status)
                 for k, v in (cookies or {}).items():
                     self.send_header("Set-Cookie", f"{k}={v}; Path=/")
+                if location:
+                    self.send_header("Location", location)
                 self.send_header("Content-Length", str(len(raw)))
                 self.end_headers()
                 self.wfile.write(raw)
@@ -105,6 +127,7 @@ class FakeMi:
 
             def do_GET(self) -> None:  # noqa: N802
                 path, _, query = self.path.partition("?")
+                params = dict(urllib.parse.parse_qsl(query))
                 fake.calls.append(path)
                 if path == "/pass/serviceLogin":
                     if self._cookies().get("passToken") == PASS_TOKEN:
@@ -115,23 +138,52 @@ class FakeMi:
                             "location": f"{fake.url}/sts?d=1",
                         }
                     else:
-                        body = {"code": 70016, "_sign": "s", "qs": "q", "callback": "c"}
+                        body = {
+                            "code": 70016,
+                            "_sign": "s",
+                            "qs": "q",
+                            "callback": "c",
+                            "serviceParam": '{"checkSafePhone":false}',
+                        }
                     self._send(PREFIX + json.dumps(body))
                 elif path == "/sts":
                     expected = base64.b64encode(
                         hashlib.sha1(f"nonce=42&{SSECURITY}".encode()).digest()
                     ).decode()
-                    sign = urllib.parse.parse_qs(query).get("clientSign", [""])[0]
-                    ok = sign == expected
+                    if fake.sts_status != 200:
+                        self._send("<html>Bad Gateway</html>", fake.sts_status)
+                        return
+                    ok = params.get("clientSign") == expected
                     self._send("ok" if ok else "bad", cookies={"serviceToken": SERVICE_TOKEN} if ok else None)
                 elif path == "/identity/list":
-                    self._send(PREFIX + json.dumps({"code": 2, "options": [4, 8]}))
-                elif path == "/login/finish":
-                    self._send("ok", cookies={"passToken": PASS_TOKEN, "userId": USER_ID})
+                    if params.get("context") != CONTEXT:
+                        self._send(PREFIX + json.dumps({"code": 70002, "desc": "bad context"}))
+                        return
+                    self._send(
+                        PREFIX + json.dumps({"code": 2, "options": [4, 8]}),
+                        cookies={"identity_session": IDENTITY_SESSION},
+                    )
+                elif path == "/identity/result/check":
+                    # the verify answer's location: one hop on to the end of the login
+                    if params.get("ticket") != "verified" or not self._has_identity_session():
+                        self._send("denied", 403)
+                        return
+                    self._send("", 302, location=f"{fake.url}/pass/serviceLoginAuth2/end?_t=1")
+                elif path == "/pass/serviceLoginAuth2/end":
+                    if "/identity/result/check" not in fake.calls:
+                        self._send("denied", 403)
+                        return
+                    # Marks this login (deviceId) as verified; no passToken here.
+                    self._send("", 302, cookies={"trust": TRUST}, location=f"{fake.url}/pass/done")
+                elif path == "/pass/done":
+                    self._send("<html>ok</html>")
                 elif path == "/pass/user/login/region":
                     self._send(PREFIX + json.dumps({"code": 0, "data": {"region": "DE"}}))
                 else:
                     self._send("not found", 404)
+
+            def _has_identity_session(self) -> bool:
+                return self._cookies().get("identity_session") == IDENTITY_SESSION
 
             def do_POST(self) -> None:  # noqa: N802
                 length = int(self.headers.get("Content-Length") or 0)
@@ -152,7 +204,10 @@ class FakeMi:
                     self._send(encrypt_response({"code": 10001, "descEN": "sign error"}, SSECURITY))
                     return
                 if self.path == "/api/v2/nonce":
-                    body = {"code": 0, "nonce": "n" * 16}
+                    if fake.nonce_code:
+                        body = {"code": fake.nonce_code, "descEN": "too frequent"}
+                    else:
+                        body = {"code": 0, "nonce": "n" * 16}
                 elif self.path == "/api/v3/unlock/userinfo":
                     body = {"code": 0, "shouldApply": fake.should_apply, "applyStatus": 1}
                 elif self.path == "/api/v2/unlock/device/clear":
@@ -176,27 +231,37 @@ class FakeMi:
                 self._send(encrypt_response(body, SSECURITY))
 
             def _identity(self, form: dict[str, str]) -> None:
-                if self.path == "/identity/pass/sms/userQuota":
+                if not self._has_identity_session():
+                    body = {"code": 70016, "desc": "identity session missing"}
+                elif self.path == "/identity/pass/sms/userQuota":
                     body = {"code": 0, "info": "5"}
                 elif self.path in ("/identity/auth/sendPhoneTicket", "/identity/auth/sendEmailTicket"):
                     fake.ticket_sent_to = self.path.rsplit("send", 1)[1]
                     body = {"code": 0}
                 elif self.path.startswith("/identity/auth/verify") and form.get("ticket") == TICKET:
-                    body = {"code": 0, "location": "/login/finish"}
+                    body = {"code": 0, "location": f"{fake.url}/identity/result/check?ticket=verified"}
                 else:
                     body = {"code": 70014, "tips": "wrong code"}
                 self._send(PREFIX + json.dumps(body))
 
             def _login(self, form: dict[str, str]) -> None:
                 user = form.get("user")
+                right = form.get("hash") == hashlib.md5(PASSWORD.encode()).hexdigest().upper()
                 if user == "captcha":
                     body = {"code": 87001, "captchaUrl": "/pass/getCode?icodeType=login"}
-                elif (
-                    user == "twofactor"
-                    and form.get("hash") == hashlib.md5(PASSWORD.encode()).hexdigest().upper()
-                ):
-                    body = {"code": 0, "notificationUrl": "/identity/authStart?sid=unlockApi&context=ctx1"}
-                elif form.get("hash") == hashlib.md5(PASSWORD.encode()).hexdigest().upper():
+                elif user == "needsphone" and right:  # the account must first add a safe phone number
+                    body = {
+                        "code": 0,
+                        "notificationUrl": f"{fake.url}/pass/BindAppealOrSafePhone?context={CONTEXT}",
+                    }
+                elif user == TWO_FACTOR_USER and right and self._cookies().get("trust") != TRUST:
+                    body = {
+                        "code": 0,
+                        "notificationUrl": f"{fake.url}/identity/authStart?sid=unlockApi&context={CONTEXT}",
+                    }
+                elif right:
+                    if user == TWO_FACTOR_USER:
+                        fake.second_login_form = form
                     body = {"code": 0, "passToken": PASS_TOKEN, "userId": USER_ID}
                     self._send(
                         PREFIX + json.dumps(body), cookies={"passToken": PASS_TOKEN, "userId": USER_ID}

@@ -81,11 +81,22 @@ def test_login_failures(mi_cli, user: str, needle: str) -> None:
 
 
 def test_login_with_second_factor(mi, mi_cli, cli_env) -> None:
+    """The public clients' sequence (migate login/verify.py): after the code is accepted, follow the
+    verify answer's location, then post serviceLoginAuth2 again; only that answer has passToken."""
     # Choose e-mail (2), type a wrong code once, then the right one.
     r = mi_cli("login", "--user", "twofactor", "--password-stdin", input=f"{PASSWORD}\n2\n000000\n123456\n")
     assert r.returncode == 0, r.stderr
     assert mi.ticket_sent_to == "EmailTicket"
     assert "/identity/auth/verifyEmail" in mi.calls and mi.calls.count("/identity/auth/verifyEmail") == 2
+    after_verify = mi.calls[len(mi.calls) - mi.calls[::-1].index("/identity/auth/verifyEmail") :]
+    assert after_verify[:3] == [
+        "/identity/result/check",
+        "/pass/serviceLoginAuth2/end",
+        "/pass/serviceLoginAuth2",
+    ]
+    assert mi.calls.count("/pass/serviceLoginAuth2") == 2
+    second = mi.second_login_form or {}
+    assert second.get("user") == "twofactor" and second.get("_sign") == "s" and second.get("qs") == "q"
     stored = json.loads((Path(cli_env["UNLOCKER_CONFIG_DIR"]) / "mi-session.json").read_text())
     assert stored["user_id"] == USER_ID
     secrets_absent(r.stdout, r.stderr)
@@ -130,10 +141,18 @@ def test_unlock_applies_signed_data(mi, mi_cli, logged_in, phone) -> None:
 
 
 def test_account_standing_is_reported(mi, mi_cli, logged_in, phone) -> None:
-    mi.mode, mi.should_apply = "wait", True
+    """The public clients warn when shouldApply is false (the account lacks the permission)."""
+    mi.mode, mi.should_apply = "wait", False
     r = mi_cli("unlock", "-s", phone.name, "--yes")
     assert r.returncode == 3 and "should apply" in r.stderr
     assert "/api/v3/unlock/userinfo" in mi.calls
+
+
+def test_normal_standing_gives_no_warning(mi, mi_cli, logged_in, phone) -> None:
+    mi.mode, mi.should_apply = "approve", True
+    r = mi_cli("unlock", "-s", phone.name, "--yes")
+    assert r.returncode == 0, r.stderr
+    assert "should apply" not in r.stderr and phone.phone.unlocked
 
 
 def test_mediatek_token_lines(mi, mi_cli, logged_in, phone_factory) -> None:

@@ -113,11 +113,17 @@ def _human(value: object, key: str) -> str:
 
 
 def print_status_table(report: dict[str, object], name: str) -> None:
+    from unlocker.index.platforms import platform_of
+
     click.echo(_("Phone {phone}").format(phone=name))
     labels = [(key, _(label)) for key, label in _LABELS]
     width = max(len(label) for _key, label in labels)
+    platform = report["mode"] == "bootloader" and platform_of(report["product"])
     for key, label in labels:
-        click.echo(f"  {label:<{width}}  {_human(report[key], key)}")  # i18n: not user-facing (layout)
+        value = _human(report[key], key)
+        if key == "product" and platform:
+            value = _("{product} (a platform name, not the codename)").format(product=report["product"])
+        click.echo(f"  {label:<{width}}  {value}")  # i18n: not user-facing (layout)
     click.echo("")
     click.echo(_("Next step: {step}").format(step=report["next_step"]))
 

@@ -63,9 +63,10 @@ def download(
     from unlocker.download import Artifact, fetch
     from unlocker.download.fetch import check_name, check_url
 
-    check_url(url)
+    for address in (url, *mirrors):
+        check_url(address)
     filename = name or url.rstrip("/").rsplit("/", 1)[-1].split("?", 1)[0].split("#", 1)[0]
-    if not name and filename in ("", ".", ".."):
+    if not name and filename in ("", ".", ".."):  # a URL ending in /, /. or /.. names no file
         raise UsageError(
             _("cannot tell a file name from '{url}'; pass {option}").format(url=url, option="--name")
         )

@@ -48,7 +48,7 @@ from unlocker.i18n import _
 )
 @click.option(
     "--port",
-    type=int,
+    type=click.IntRange(0, 65535),
     default=5554,
     show_default=True,
     help=_("TCP port for fastboot; adb (recovery) uses the next one (0 picks free ones)."),

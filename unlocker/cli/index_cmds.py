@@ -190,10 +190,19 @@ def roms(codename: str | None, serial: str | None, as_json: bool) -> None:
     index = load_index()
     if codename is None:
         from unlocker.cli.common import open_phone
+        from unlocker.device.facts import read_facts
+        from unlocker.device.identity import uncertain_codename_note
 
         with open_phone(serial) as client:
-            codename = client.getvar("product").strip()
+            facts = read_facts(client)
+            codename = (facts.product or client.getvar("product")).strip()
         info(_("the phone reports product '{codename}'").format(codename=codename))
+        uncertain = uncertain_codename_note(facts)
+        if uncertain:
+            raise UnlockerError(
+                _("'{product}' is a platform name, not the phone's codename").format(product=codename),
+                hint=uncertain,
+            )
     report = roms_report(index, resolve(index, codename))
     if as_json:
         print_json(report)

@@ -18,7 +18,14 @@ import click
 
 from unlocker import __version__, commands, i18n, settings
 from unlocker.cli import click_texts
-from unlocker.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_TERMINATED, Terminated, UnlockerError
+from unlocker.errors import (
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_TERMINATED,
+    FileAccessError,
+    Terminated,
+    UnlockerError,
+)
 from unlocker.i18n import N_, _
 
 click_texts.install()  # click's own words (Usage:, Options, ...) follow the language too
@@ -261,6 +268,11 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(e.exit_code)
     except KeyboardInterrupt as e:
         _stopped(e)
+    except OSError as e:  # the computer refused a file operation nobody checked for: say so in a line
+        error = FileAccessError.from_os_error(e)
+        error.__cause__ = e
+        _report_error(error)
+        sys.exit(error.exit_code)
     except Exception as e:  # anything we did not foresee is a bug: one line, details in a file
         _report_bug(e)
         sys.exit(EXIT_FAILED)

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from unlocker.cli.common import info, json_option, print_json
-from unlocker.errors import ImageError
+from unlocker.errors import ImageError, UsageError
 from unlocker.i18n import _
 from unlocker.sparse import apply_sparse, iter_chunks, read_header
 from unlocker.sparse.extents import layout_of_raw
@@ -103,7 +103,7 @@ def sparse_info(image: Path, as_json: bool) -> None:
 def sparse_expand(image: Path, output: Path) -> None:
     """Write the raw image a sparse IMAGE describes (like simg2img)."""
     _check_room(image, output)
-    tmp = output.with_name(output.name + ".part")
+    tmp = _partial(output)
     try:
         with open(image, "rb") as src, open(tmp, "wb") as dst:
             size = apply_sparse(src, dst)
@@ -135,7 +135,7 @@ def sparse_convert(image: Path, output: Path, block_size: int) -> None:
                 _("{file} is already an Android sparse image").format(file=image.name),
                 hint=_("Nothing to convert; use it as it is, or expand it first."),
             )
-    tmp = output.with_name(output.name + ".part")
+    tmp = _partial(output)
     try:
         with open(image, "rb") as src, open(tmp, "wb") as dst:
             layout = layout_of_raw(src, os.path.getsize(image), block_size)
@@ -175,6 +175,13 @@ def _check_room(image: Path, output: Path) -> None:
             ),
             hint=_("Free some space or choose another folder for the output."),
         )
+
+
+def _partial(output: Path) -> Path:
+    """Where OUTPUT is written until it is complete (renamed at the end)."""
+    if not output.name or output.name in (".", ".."):
+        raise UsageError(_("'{output}' names no file to write").format(output=output))
+    return output.with_name(output.name + ".part")
 
 
 def register(cli: click.Group) -> None:

@@ -13,7 +13,7 @@ from unlocker.errors import Aborted, UsageError
 from unlocker.i18n import _
 from unlocker.xiaomi import ledger
 from unlocker.xiaomi.account import login_with_password
-from unlocker.xiaomi.session import REGION_HOSTS, delete_session, save_session
+from unlocker.xiaomi.session import REGION_HOSTS, delete_session, plain_http_warnings, save_session
 
 _REGIONS = click.Choice(sorted(REGION_HOSTS))
 
@@ -30,11 +30,14 @@ def login(user: str | None, password_stdin: bool, region: str | None) -> None:
     if not user:
         user = click.prompt(_("Mi account (e-mail, phone or id)"), err=True)
     if password_stdin:
-        password = sys.stdin.readline().rstrip("\n")
+        # "\r\n" too: a password piped from a file written on Windows keeps its carriage return.
+        password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = click.prompt(_("Password"), hide_input=True, err=True)
     if not password:
         raise UsageError(_("an empty password was given"))
+    for warning in plain_http_warnings():
+        info(warning)
     session = login_with_password(
         user, password, region, ask=_ask if sys.stdin.isatty() or password_stdin else None
     )
@@ -128,7 +131,7 @@ def wait(bound_at: str | None, hyperos: bool, as_json: bool) -> None:
         if when.tzinfo is None:
             when = when.astimezone()
         record = ledger.record_from_binding(when, 72 if hyperos else 168)
-        if stored is None or stored.source == "estimate":  # never hide a server answer
+        if stored is None or stored.source != "server":  # never hide a server answer
             ledger.save(record)
     if record is None:
         raise UsageError(
@@ -146,6 +149,13 @@ def wait(bound_at: str | None, hyperos: bool, as_json: bool) -> None:
                 "source": current.source,
                 "checked_at": current.checked_at,
             }
+        )
+        return
+    if current.source == "unlocked":
+        click.echo(
+            _("The bootloader was unlocked at {checked_at}: there is no waiting period left.").format(
+                checked_at=current.checked_at
+            )
         )
         return
     if current.source == "server":

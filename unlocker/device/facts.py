@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from unlocker.errors import FastbootFailure
 from unlocker.fastboot.client import FastbootClient
-from unlocker.fastboot.variables import parse_bool, parse_number
+from unlocker.fastboot.variables import parse_bool, parse_millivolts, parse_number
 
 BOOTLOADER = "bootloader"
 FASTBOOTD = "fastbootd"
@@ -56,14 +56,33 @@ class Variables:
         return tuple(self._known)
 
 
+# Lock states spelled as words: Motorola's `securestate` (flashing_locked / flashing_unlocked on
+# current bootloaders; locked / oem_locked / unlocked / oem_unlocked on older ones).
+_LOCK_WORDS = {
+    "flashing_unlocked": True,
+    "oem_unlocked": True,
+    "unlocked": True,
+    "flashing_locked": False,
+    "oem_locked": False,
+    "locked": False,
+}
+
+
 def parse_lock_state(value: str | None) -> bool | None:
-    """The one reading of a bootloader's ``unlocked`` answer: True, False or None (unknown)."""
-    return parse_bool(value)
+    """The one reading of a bootloader's lock state (``unlocked``, ``securestate``, ``oem
+    device-info``): True when unlocked, False when locked, None when unknown (never a guess)."""
+    known = parse_bool(value)
+    if known is not None or value is None:
+        return known
+    return _LOCK_WORDS.get(value.strip().lower())
 
 
 def read_unlocked(variables: Variables) -> bool | None:
-    """Whether the bootloader is unlocked, from ``getvar unlocked``."""
-    return parse_lock_state(variables.get("unlocked"))
+    """Whether the bootloader is unlocked: ``getvar unlocked``, else Motorola's ``securestate``."""
+    unlocked = parse_lock_state(variables.get("unlocked"))
+    if unlocked is None:
+        unlocked = parse_lock_state(variables.get("securestate"))
+    return unlocked
 
 
 @dataclass(frozen=True)
@@ -134,7 +153,7 @@ def read_facts(
         slot_count=v.number("slot-count"),
         current_slot=normalise_slot(v.get("current-slot")),
         max_download_size=v.number("max-download-size"),
-        battery_voltage_mv=v.number("battery-voltage"),
+        battery_voltage_mv=parse_millivolts(v.get("battery-voltage")),
         battery_soc_ok=v.flag("battery-soc-ok"),
         snapshot_update_status=v.get("snapshot-update-status") if mode == FASTBOOTD else None,
     )

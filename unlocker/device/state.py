@@ -9,6 +9,7 @@ from typing import Any
 
 from unlocker import commands
 from unlocker.device.facts import FASTBOOTD, RECOVERY, SIDELOAD, PhoneFacts
+from unlocker.device.identity import uncertain_codename_note
 from unlocker.i18n import _
 
 #: The keys of ``unlocker status --json``, in order. Scripts depend on them: keep them stable.
@@ -68,12 +69,19 @@ def next_step(facts: PhoneFacts) -> str:
             "Bootloader is locked and unlocking is switched off: enable 'OEM unlocking' in Settings > "
             "Developer options, then run {unlock}."
         ).format(unlock=unlock)
+    # A platform name reported as `product` is not a codename to build commands from.
+    uncertain = uncertain_codename_note(facts)
     if not facts.unlocked:
-        return _("Bootloader is locked: run {unlock} (this erases all data on the phone).").format(
+        step = _("Bootloader is locked: run {unlock} (this erases all data on the phone).").format(
             unlock=unlock
         )
+        return _("{step} {note}").format(step=step, note=uncertain) if uncertain else step
     if facts.battery_soc_ok is False:
         return _("Bootloader is unlocked but the battery is low: charge the phone before flashing.")
+    if uncertain:
+        return _("Bootloader is unlocked. {note} Then see {command} and install a ROM.").format(
+            note=uncertain, command=commands.show(commands.ROMS, "CODENAME")
+        )
     product = facts.product or "CODENAME"
     return _("Bootloader is unlocked: see {command} and install a ROM.").format(
         command=commands.show(commands.ROMS, product)

@@ -5,9 +5,14 @@
 - getvar:all lines are 'name:value' (ABL) or 'name:arg:value' / 'name:arg: value' (fastbootd,
   Sony). Values may contain colons themselves (fingerprints), so only variables known to take an
   argument are split twice.
+- Some bootloaders add a unit: MediaTek and Motorola print 'battery-voltage: 4006mV', others
+  '4.006V'; :func:`parse_quantity` reads those into the unit the caller wants.
 """
 
 from __future__ import annotations
+
+import re
+from decimal import Decimal
 
 
 def parse_number(value: str | None) -> int | None:
@@ -26,6 +31,40 @@ def parse_number(value: str | None) -> int | None:
         return int(text, 10)
     except ValueError:
         return None
+
+
+# A decimal number and an optional unit: "4006mV", "4.006 V", "4006".
+_QUANTITY = re.compile(r"([0-9]+(?:\.[0-9]+)?)\s*([A-Za-z]*)")
+
+
+def parse_quantity(value: str | None, base: str, *, scale: int = 0) -> int | None:
+    """A measurement in units of ``10**scale`` ``base`` (millivolts: base "V", scale -3), rounded.
+
+    A bare number is taken to be in the wanted unit already (fastbootd reports millivolts without
+    a suffix); "<n><base>" and "<n>m<base>" are converted, case-insensitively. Any other suffix is
+    not something we guess at: None, as for absent or unreadable values.
+    """
+    if value is None:
+        return None
+    match = _QUANTITY.fullmatch(value.strip())
+    if not match:
+        return parse_number(value)  # hex and the other forms of plain numbers
+    number, suffix = match.groups()
+    unit = suffix.lower()
+    if not unit:
+        exponent = 0
+    elif unit == base.lower():
+        exponent = -scale
+    elif unit == "m" + base.lower():
+        exponent = -3 - scale
+    else:
+        return None
+    return round(Decimal(number).scaleb(exponent))
+
+
+def parse_millivolts(value: str | None) -> int | None:
+    """``battery-voltage`` in millivolts: "4006", "4006mV", "4006 mV" and "4.006V" all give 4006."""
+    return parse_quantity(value, "V", scale=-3)
 
 
 def parse_bool(value: str | None) -> bool | None:

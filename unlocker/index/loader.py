@@ -24,6 +24,7 @@ from unlocker.errors import IndexInvalid
 from unlocker.i18n import _
 from unlocker.index.methods import ACTIONS, MethodError, artefacts_needed, expand
 from unlocker.index.model import Device, Method, Rom
+from unlocker.index.platforms import read_platforms, validate_platforms
 from unlocker.index.schema import validate_node
 from unlocker.index.shipped import shipped_root
 from unlocker.index.yamlnodes import Issue, YamlSyntaxError, compose, get, line_of, mapping_items, to_python
@@ -105,6 +106,9 @@ def validate_index(root: Traversable | Path | None = None) -> tuple[Index, list[
     # A device file with its own problems is not reported again as "missing" by every ROM.
     broken = {i.file.split("/", 1)[1].rsplit(".", 1)[0] for i in issues if i.file.startswith("devices/")}
     _check_roms(index, docs["roms"], issues, broken)
+    platforms, platform_issues = read_platforms(base)
+    issues.extend(platform_issues)
+    issues.extend(validate_platforms(platforms, index.devices, index.aliases))
     if not docs["devices"] and not any(i.file.startswith("devices/") for i in issues):
         issues.append(Issue("devices/", 0, "", _("no device files found")))
     issues.sort()

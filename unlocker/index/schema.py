@@ -64,15 +64,11 @@ def _scalar_value(node: yaml.Node) -> Any:
         return None
     if kind == "boolean":
         return node.value.lower() in ("true", "yes", "on", "y")
-    if kind == "integer":
+    if kind in ("integer", "number"):
+        # YAML 1.1's own reading: 1_000, 0x1F, 017 (octal), 1:30 (sexagesimal), .inf
         try:
-            return int(node.value.replace("_", ""), 0)
-        except ValueError:
-            return node.value
-    if kind == "number":
-        try:
-            return float(node.value)
-        except ValueError:
+            return yaml.constructor.SafeConstructor().construct_object(node)
+        except (ValueError, yaml.YAMLError):
             return node.value
     return node.value
 
@@ -137,7 +133,8 @@ class Validator:
         if actual == "string":
             self._check_string(node, schema, field)
         elif actual in ("integer", "number") and "minimum" in schema:
-            if _scalar_value(node) < schema["minimum"]:
+            value = _scalar_value(node)
+            if not isinstance(value, (int, float)) or value < schema["minimum"]:
                 self.report(
                     node,
                     field,

@@ -69,7 +69,7 @@ class MiUnlockFlow:
         from unlocker.xiaomi.account import service_login
         from unlocker.xiaomi.codes import WAITING_PERIOD, explain
         from unlocker.xiaomi.server import UnlockServer
-        from unlocker.xiaomi.session import load_session, unlock_base_url
+        from unlocker.xiaomi.session import load_session, plain_http_warnings, unlock_base_url
 
         account = load_session()
         if context.region:
@@ -80,15 +80,19 @@ class MiUnlockFlow:
                 _("{phone} does not say which model it is (getvar product)").format(phone=client.name),
                 hint=_("Replug the phone, make sure it shows the fastboot screen, and try again."),
             )
+        for warning in plain_http_warnings():
+            context.notify(warning)
         ssecurity, cookies = service_login(account)
         server = UnlockServer(unlock_base_url(account.region), ssecurity, cookies, account.device_id)
         try:
-            standing = server.user_info()
-            if standing.get("shouldApply"):
+            if should_apply_first(server.user_info()):
                 context.notify(
                     _("Xiaomi says this account should apply for unlock permission first (Mi Community app).")
                 )
             wipes = server.device_clear(product)
+            # Ask before the question that returns unlock data: an approval counts against the
+            # account's monthly quota, so answering no must leave the quota untouched.
+            _confirm(client, context, wipes)
             # Read the token right before asking: it changes at every reboot of the phone.
             token = read_token(client)
             answer = server.aha_unlock(product, token)
@@ -128,14 +132,7 @@ class MiUnlockFlow:
                 _("Xiaomi's unlock data is malformed; nothing was sent to the phone"),
                 hint=_("Try again later."),
             ) from e
-        if wipes is not False:
-            context.notify(_("Xiaomi approved the unlock. Unlocking will ERASE ALL DATA."))
-            context.confirm(
-                _("Unlock {phone} now? This erases all data on the phone.").format(phone=client.name)
-            )
-        else:
-            context.notify(_("Xiaomi approved the unlock."))
-            context.confirm(_("Unlock {phone} now?").format(phone=client.name))
+        context.notify(_("Xiaomi approved the unlock; sending the unlock data to the phone."))
         try:
             apply_unlock_data(client, unlock_data)
         except FastbootFailure as e:
@@ -147,7 +144,36 @@ class MiUnlockFlow:
                     command=commands.show(commands.UNLOCK)
                 ),
             ) from e
-        return UnlockOutcome(unlocked=bool(read_unlocked(Variables(client))), wiped=wipes)
+        unlocked = bool(read_unlocked(Variables(client)))
+        if unlocked:
+            ledger.mark_unlocked(product)  # `unlocker wait` must not keep counting down
+        return UnlockOutcome(unlocked=unlocked, wiped=wipes)
+
+
+def should_apply_first(standing: dict) -> bool:
+    """userinfo's ``shouldApply``: the public clients warn when it is false (permission missing);
+    an absent or unreadable value says nothing."""
+    value = standing.get("shouldApply")
+    return value is not None and str(value).strip().lower() in ("false", "0")
+
+
+def _confirm(client: FastbootClient, context: UnlockContext, wipes: bool | None) -> None:
+    """The one question, asked before the server is asked for unlock data."""
+    if wipes is False:
+        context.confirm(
+            _(
+                "Ask Xiaomi for unlock data and unlock {phone} right away if it agrees? "
+                "An approval counts against the account's monthly unlock quota."
+            ).format(phone=client.name)
+        )
+        return
+    context.notify(_("If Xiaomi agrees, unlocking will ERASE ALL DATA on {phone}.").format(phone=client.name))
+    context.confirm(
+        _(
+            "Ask Xiaomi for unlock data and unlock {phone} right away if it agrees? This erases all data "
+            "on the phone; an approval counts against the account's monthly unlock quota."
+        ).format(phone=client.name)
+    )
 
 
 FLOW = MiUnlockFlow()

@@ -31,7 +31,7 @@ def _json(resp: requests.Response) -> dict:
         text = text[len(_PREFIX) :]
     try:
         data = json.loads(text)
-    except ValueError as e:
+    except (ValueError, RecursionError) as e:  # RecursionError: absurdly nested JSON
         raise LoginError(
             _("the Mi account server sent an unexpected answer (HTTP {status})").format(
                 status=resp.status_code
@@ -39,7 +39,10 @@ def _json(resp: requests.Response) -> dict:
             hint=_("Try again later, or from another network if Xiaomi's sites are filtered where you are."),
         ) from e
     if not isinstance(data, dict):
-        raise LoginError(_("the Mi account server sent an answer of an unexpected shape"))
+        raise LoginError(
+            _("the Mi account server sent an answer of an unexpected shape"),
+            hint=_("Try again later, or from another network if Xiaomi's sites are filtered where you are."),
+        )
     return data
 
 
@@ -55,26 +58,39 @@ def _unreachable(error: requests.RequestException) -> LoginError:
     )
 
 
+def _server_failed(resp: requests.Response) -> LoginError:
+    return LoginError(
+        _("Xiaomi's account service failed (HTTP {status})").format(status=resp.status_code),
+        hint=_("This is a problem on Xiaomi's side, not with your account: try again later."),
+    )
+
+
 def _get(session: requests.Session, url: str, *, signed: bool = False, **kw: Any) -> requests.Response:
-    """GET; ``signed``: the URL itself carries a credential (clientSign), so it must not be shown."""
+    """GET; ``signed``: the URL itself carries a credential (clientSign, a ticket), so it must not be shown."""
     import requests
 
     try:
-        return session.get(url, **kw)
+        resp = session.get(url, **kw)
     except requests.RequestException as e:
         if signed:
-            # The cause's text repeats the URL with its clientSign; --debug would print it. Drop it.
+            # The cause's text repeats the URL with its credential; --debug would print it. Drop it.
             raise _unreachable(e) from None
         raise _unreachable(e) from e
+    if resp.status_code >= 500:
+        raise _server_failed(resp)
+    return resp
 
 
 def _post(session: requests.Session, url: str, data: dict[str, str]) -> requests.Response:
     import requests
 
     try:
-        return session.post(url, data=data)
+        resp = session.post(url, data=data)
     except requests.RequestException as e:
         raise _unreachable(e) from e
+    if resp.status_code >= 500:
+        raise _server_failed(resp)
+    return resp
 
 
 def _login_again() -> str:
@@ -101,7 +117,41 @@ def login_with_password(
         "qs": first.get("qs", ""),
         "callback": first.get("callback", ""),
     }
-    answer = _json(_post(session, f"{base}/pass/serviceLoginAuth2", form))
+    if first.get("serviceParam"):
+        form["serviceParam"] = str(first["serviceParam"])
+    login_url = f"{base}/pass/serviceLoginAuth2"
+    answer = _login_answer(_json(_post(session, login_url, form)), base)
+    if answer.get("notificationUrl"):
+        url = urllib.parse.urljoin(base, str(answer["notificationUrl"]))
+        if ask is None:
+            raise LoginError(
+                _("Xiaomi wants to verify this login by SMS or e-mail: {url}").format(url=url),
+                hint=_(
+                    "Run {command} in a terminal to enter the code, or confirm in a browser at that address."
+                ).format(command=commands.show(commands.LOGIN)),
+            )
+        second_factor(session, base, url, ask)
+        # As the public clients do (migate login/verify.py): the verified login is completed by
+        # asking the login service again; only that answer carries passToken and userId.
+        answer = _login_answer(_json(_post(session, login_url, form)), base)
+        if answer.get("notificationUrl"):
+            raise LoginError(
+                _("Xiaomi still asks to verify this login after the code was accepted"),
+                hint=_in_browser(url),
+            )
+    pass_token = answer.get("passToken") or session.cookies.get("passToken")
+    user_id = answer.get("userId") or session.cookies.get("userId")
+    if not pass_token or not user_id:
+        raise LoginError(
+            _("login did not succeed (code {code})").format(code=answer.get("code")),
+            hint=_("Check the account and try again."),
+        )
+    detected = region or detect_region(str(user_id), str(pass_token), device_id)
+    return AccountSession(str(user_id), str(pass_token), device_id, detected)
+
+
+def _login_answer(answer: dict, base: str) -> dict:
+    """The serviceLoginAuth2 answer, unless it says the password is wrong or a captcha is due."""
     code = answer.get("code")
     if code == 70016:
         raise LoginError(
@@ -115,25 +165,13 @@ def login_with_password(
                 command=commands.show(commands.LOGIN)
             ),
         )
-    if answer.get("notificationUrl"):
-        url = urllib.parse.urljoin(base, str(answer["notificationUrl"]))
-        if ask is None:
-            raise LoginError(
-                _("Xiaomi wants to verify this login by SMS or e-mail: {url}").format(url=url),
-                hint=_(
-                    "Run {command} in a terminal to enter the code, or confirm in a browser at that address."
-                ).format(command=commands.show(commands.LOGIN)),
-            )
-        second_factor(session, base, url, ask)
-    pass_token = answer.get("passToken") or session.cookies.get("passToken")
-    user_id = answer.get("userId") or session.cookies.get("userId")
-    if not pass_token or not user_id:
-        raise LoginError(
-            _("login did not succeed (code {code})").format(code=code),
-            hint=_("Check the account and try again."),
-        )
-    detected = region or detect_region(str(user_id), str(pass_token), device_id)
-    return AccountSession(str(user_id), str(pass_token), device_id, detected)
+    return answer
+
+
+def _in_browser(url: str) -> str:
+    return _("Confirm the login in a browser at {url}, then run {command} again.").format(
+        url=url, command=commands.show(commands.LOGIN)
+    )
 
 
 def detect_region(user_id: str, pass_token: str, device_id: str) -> str:
@@ -211,19 +249,30 @@ _FACTORS = {4: ("PH", N_("phone (SMS)")), 8: ("EM", N_("e-mail"))}
 _MAX_CODE_TRIES = 3
 
 
+# Notifications the ticket flow cannot handle: they need the account page itself (public clients
+# stop there too).
+_BROWSER_ONLY = ("callback", "SetEmail", "BindAppealOrSafePhone")
+# Redirects the verify answer's location starts; the public clients follow two.
+_VERIFY_HOPS = 2
+_REDIRECTS = (301, 302, 303, 307, 308)
+
+
 def second_factor(session: requests.Session, base: str, notification_url: str, ask: Ask) -> None:
     """Xiaomi's ticket flow: list the factors, send a code, verify it, follow the returned location.
 
-    On success the session's cookies hold passToken and userId, as after a plain login.
+    Afterwards the session's cookies mark this login as verified; the caller then posts the
+    login form again to obtain passToken and userId (as the public clients do).
     """
+    in_browser = _in_browser(notification_url)
     query = dict(urllib.parse.parse_qsl(urllib.parse.urlparse(notification_url).query))
-    listing = _json(_get(session, f"{base}/identity/list", params=query))
+    context = query.get("context")
+    if not context or any(marker in notification_url for marker in _BROWSER_ONLY):
+        raise LoginError(_("Xiaomi asks for a step this tool cannot do in a terminal"), hint=in_browser)
+    params = {"sid": query.get("sid", "unlockApi"), "supportedMask": "0", "context": context}
+    listing = _json(_get(session, f"{base}/identity/list", params=params))
     offered = [
         (kind, _(label)) for kind, label in (_FACTORS[o] for o in listing.get("options", []) if o in _FACTORS)
     ]
-    in_browser = _("Confirm the login in a browser at {url}, then run {command} again.").format(
-        url=notification_url, command=commands.show(commands.LOGIN)
-    )
     if not offered:
         raise LoginError(
             _("Xiaomi asks for a second factor but offers none this tool can use"), hint=in_browser
@@ -258,7 +307,7 @@ def second_factor(session: requests.Session, base: str, notification_url: str, a
         ticket = ask(_("Code Xiaomi sent to your {address}").format(address=label), []).strip()
         answer = _json(_post(session, verify, {"ticket": ticket, "trust": "true", "_json": "true"}))
         if answer.get("code") == 0 and answer.get("location"):
-            _get(session, urllib.parse.urljoin(base, str(answer["location"])))
+            _follow(session, urllib.parse.urljoin(base, str(answer["location"])))
             return
         if answer.get("code") != 70014:
             raise LoginError(
@@ -268,3 +317,13 @@ def second_factor(session: requests.Session, base: str, notification_url: str, a
         _("the code was wrong three times"),
         hint=_("Run {command} again to get a new code.").format(command=commands.show(commands.LOGIN)),
     )
+
+
+def _follow(session: requests.Session, url: str) -> None:
+    """GET the verify answer's location and the address it redirects to, keeping their cookies."""
+    for _hop in range(_VERIFY_HOPS):
+        resp = _get(session, url, signed=True, allow_redirects=False)
+        target = resp.headers.get("Location")
+        if resp.status_code not in _REDIRECTS or not target:
+            return
+        url = urllib.parse.urljoin(url, target)

@@ -92,7 +92,12 @@ def decrypt_response(body: str, ssecurity: str) -> dict:
     try:
         inner = decrypt_value(text, ssecurity)
         obj = json.loads(base64.b64decode(inner, validate=True))
-    except (binascii.Error, ValueError, UnicodeDecodeError) as e:
+    except (
+        binascii.Error,
+        ValueError,
+        UnicodeDecodeError,
+        RecursionError,
+    ) as e:  # RecursionError: absurd nesting
         raise ResponseDecodeError(
             _("Xiaomi's unlock server sent an answer that cannot be decoded"),
             hint=_(
@@ -100,5 +105,10 @@ def decrypt_response(body: str, ssecurity: str) -> dict:
             ).format(logout=commands.show(commands.LOGOUT), login=commands.show(commands.LOGIN)),
         ) from e
     if not isinstance(obj, dict):
-        raise ResponseDecodeError(_("Xiaomi's unlock server sent an answer of an unexpected shape"))
+        raise ResponseDecodeError(
+            _("Xiaomi's unlock server sent an answer of an unexpected shape"),
+            hint=_("Try again later; if it persists, share {command} output with a volunteer.").format(
+                command=commands.show(commands.REPORT)
+            ),
+        )
     return obj

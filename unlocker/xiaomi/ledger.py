@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import os
 import re
 from dataclasses import asdict, dataclass
@@ -13,25 +14,38 @@ from unlocker.i18n import _
 
 UTC = dt.timezone.utc
 BEIJING = dt.timezone(dt.timedelta(hours=8), "Beijing")
-_HOURS = re.compile(r"(\d+)\s*hours?", re.IGNORECASE)
+_HOURS = re.compile(r"\b([0-9]{1,9})\s*hours?", re.IGNORECASE)
 
 
 @dataclass
 class WaitRecord:
     hours_left: int
     ends_at: str  # ISO 8601, UTC
-    source: str  # "server" or "estimate"
+    source: str  # "server", "estimate", or "unlocked" (the phone was unlocked: nothing left to wait)
     checked_at: str  # ISO 8601, UTC
     product: str | None = None
 
 
+# More hours than this (over 11 years) is not a waiting period but a garbled answer.
+MAX_WAIT_HOURS = 100_000
+
+
 def wait_hours(data: dict, description: str) -> int | None:
-    """Hours from a 20036 answer: data.waitHour, else 'N hours' in descEN (some answers lack data)."""
+    """Hours from a 20036 answer: data.waitHour, else 'N hours' in descEN (some answers lack data).
+
+    None when neither says a plausible number of hours (negative, infinite, absurd or missing).
+    """
     value = data.get("waitHour") if isinstance(data, dict) else None
-    if isinstance(value, (int, float)) or (isinstance(value, str) and value.isdigit()):
-        return int(value)
-    match = _HOURS.search(description or "")
-    return int(match.group(1)) if match else None
+    hours: float | None = None
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+        hours = value
+    elif isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        hours = int(value.strip())
+    else:
+        match = _HOURS.search(description if isinstance(description, str) else "")
+        if match:
+            hours = int(match.group(1))
+    return int(hours) if hours is not None and 0 <= hours <= MAX_WAIT_HOURS else None
 
 
 def record_from_server(hours: int, product: str | None, now: dt.datetime | None = None) -> WaitRecord:
@@ -64,6 +78,16 @@ def load() -> WaitRecord | None:
         return WaitRecord(**json.loads(_path().read_text()))
     except (OSError, ValueError, TypeError):
         return None
+
+
+def mark_unlocked(product: str | None, now: dt.datetime | None = None) -> None:
+    """The phone was unlocked: a record about it (or about no particular phone) is done, so
+    `unlocker wait` stops counting down. A record about another phone is left alone."""
+    record = load()
+    if record is None or record.product not in (None, product):
+        return
+    now = (now or dt.datetime.now(UTC)).replace(microsecond=0)
+    save(WaitRecord(0, now.isoformat(), "unlocked", now.isoformat(), product))
 
 
 def refresh(record: WaitRecord, now: dt.datetime | None = None) -> WaitRecord:

@@ -18,6 +18,7 @@ from unlocker import commands, http, settings
 from unlocker.errors import UnlockServerError
 from unlocker.http import failure_reason
 from unlocker.i18n import _
+from unlocker.xiaomi.codes import explain
 from unlocker.xiaomi.crypto import decrypt_response, sign_request
 
 USER_AGENT = "XiaomiPCSuite"  # the server expects the PC suite's agent
@@ -89,11 +90,21 @@ class UnlockServer:
     def nonce(self) -> str:
         r = "".join(random.choices(string.ascii_lowercase, k=16))
         answer = self._post("/api/v2/nonce", {"r": r, "sid": SID})
-        if answer.get("code") != 0 or not answer.get("nonce"):
+        if answer.get("code") == 0 and answer.get("nonce"):
+            return str(answer["nonce"])
+        code = _code(answer)
+        if code in (None, 0):
             raise UnlockServerError(
-                _("Xiaomi's unlock server gave no nonce (code {code})").format(code=answer.get("code"))
+                _("Xiaomi's unlock server gave no nonce"), hint=_("Try again later."), code=code
             )
-        return str(answer["nonce"])
+        explanation, next_step = explain(code, str(answer.get("descEN") or answer.get("description") or ""))
+        raise UnlockServerError(
+            _("Xiaomi's unlock server gave no nonce (code {code}): {explanation}").format(
+                code=code, explanation=explanation
+            ),
+            code=code,
+            hint=next_step,
+        )
 
     def _data(self, obj: dict[str, Any]) -> str:
         return base64.b64encode(json.dumps(obj).encode()).decode()
@@ -146,9 +157,8 @@ class UnlockServer:
         answer = self._post(
             "/api/v3/ahaUnlock", {"appId": "1", "data": self._data(data), "nonce": self.nonce(), "sid": SID}
         )
-        try:
-            code = int(answer.get("code", -1))
-        except (TypeError, ValueError):
+        code = _code(answer)
+        if code is None:
             code = -1
         data_field = answer.get("data") if isinstance(answer.get("data"), dict) else {}
         return ServerAnswer(
@@ -157,3 +167,11 @@ class UnlockServer:
             data_field,
             answer.get("encryptData"),
         )
+
+
+def _code(answer: dict[str, Any]) -> int | None:
+    """The answer's numeric ``code``; None when it is missing or not a number."""
+    try:
+        return int(answer["code"])
+    except (KeyError, TypeError, ValueError):
+        return None

@@ -81,3 +81,20 @@ def unlock_base_url(region: str) -> str:
 
 def account_base_url() -> str:
     return settings.get("UNLOCKER_MI_ACCOUNT_URL") or ACCOUNT_URL
+
+
+#: The variables that point unlocker at other Mi servers.
+SERVER_OVERRIDES = ("UNLOCKER_MI_ACCOUNT_URL", "UNLOCKER_MI_UNLOCK_URL")
+
+
+def plain_http_warnings() -> list[str]:
+    """One warning per server override set to a plain http:// address (no TLS: the password,
+    passToken and service cookies would travel readable). Callers show them before connecting."""
+    return [
+        _(
+            "warning: {variable} is a plain http:// address: the Mi password and session travel "
+            "unencrypted. Use https:// unless it is a test server on this computer."
+        ).format(variable=name)
+        for name in SERVER_OVERRIDES
+        if (settings.get(name) or "").lower().startswith("http://")
+    ]

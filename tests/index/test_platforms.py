@@ -1,0 +1,88 @@
+"""The platform names of the index (firmware_index/platforms.yaml): checked by `index validate`."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.index.conftest import SHIPPED
+from unlocker.index import validate_index
+from unlocker.index.platforms import platform_of, read_platforms, validate_platforms
+
+
+@pytest.fixture
+def platforms_copy(tmp_path: Path) -> Path:
+    """A directory holding only a copy of the shipped platforms.yaml (read_platforms reads no more)."""
+    shutil.copy(SHIPPED / "platforms.yaml", tmp_path / "platforms.yaml")
+    return tmp_path
+
+
+def _edit(root: Path, old: str, new: str) -> Path:
+    path = root / "platforms.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return path
+
+
+def _line_of(path: Path, needle: str) -> int:
+    return next(
+        n for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if needle in line
+    )
+
+
+def _messages(root: Path, devices: tuple[str, ...] = ("alioth",)) -> list[str]:
+    platforms, issues = read_platforms(root)
+    issues += validate_platforms(platforms, dict.fromkeys(devices), {})
+    return [str(i) for i in issues]
+
+
+def test_shipped_platform_names() -> None:
+    mt6895 = platform_of("k6895v1_64")
+    assert mt6895 is not None and mt6895.soc == "MediaTek MT6895" and mt6895.fastbootd_products == ("ossi",)
+    assert platform_of("k69v1_64_k510") is not None  # by MediaTek's naming pattern
+    assert platform_of("alioth") is None and platform_of("k3gxx") is None and platform_of(None) is None
+
+
+def test_listed_codenames_must_exist(platforms_copy: Path) -> None:
+    path = _edit(platforms_copy, "codenames: []", "codenames: [alioth, nosuchphone]")
+    line = _line_of(path, "k6895v1_64:")
+    assert _messages(platforms_copy) == [
+        f"platforms.yaml:{line}: names.k6895v1_64.codenames: no device file devices/nosuchphone.yaml"
+    ]
+
+
+def test_a_codename_that_looks_like_a_platform_is_refused(platforms_copy: Path) -> None:
+    messages = _messages(platforms_copy, devices=("alioth", "k6833v1_64"))
+    assert messages == [
+        "platforms.yaml: 'k6833v1_64' is a device's codename or alias in the index, and also a platform name"
+    ]
+
+
+def test_schema_problems_name_the_line(platforms_copy: Path) -> None:
+    path = _edit(platforms_copy, "soc: MediaTek MT6895", "soc: ''\n    chip: MT6895")
+    messages = _messages(platforms_copy)
+    assert f"platforms.yaml:{_line_of(path, 'soc: ')}: names.k6895v1_64.soc: must not be empty" in messages
+    assert any("names.k6895v1_64.chip: unknown field" in m for m in messages)
+    platforms, _issues = read_platforms(platforms_copy)
+    assert platforms.names == {} and platforms.patterns == ()  # nothing half-read
+
+
+def test_bad_regular_expression(platforms_copy: Path) -> None:
+    path = _edit(platforms_copy, "(_[a-z0-9]+)*$", "(_[a-z0-9]+*$")
+    line = _line_of(path, "- pattern:")
+    messages = _messages(platforms_copy)
+    assert len(messages) == 1 and messages[0].startswith(
+        f"platforms.yaml:{line}: patterns[0].pattern: is not a"
+    )
+
+
+def test_index_validate_checks_the_platform_names(index_copy: Path, run_cli) -> None:
+    _edit(index_copy, "codenames: []", "codenames: [nosuchphone]")
+    r = run_cli("index", "validate", str(index_copy))
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    assert "platforms.yaml:" in r.stdout and "devices/nosuchphone.yaml" in r.stdout
+    (index_copy / "platforms.yaml").unlink()  # an index without platform names is fine
+    assert validate_index(index_copy)[1] == []
