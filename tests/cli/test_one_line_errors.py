@@ -102,7 +102,7 @@ def test_download_url_naming_no_file(tmp_path: Path, state: Path, capsys, tail: 
 
 def test_download_address_that_is_no_address(tmp_path: Path, capsys) -> None:
     code, _out, err = run(capsys, "download", "http://[::1/x.zip", "--sha256", "0" * 64, "-o", str(tmp_path))
-    assert code == 2 and "is not a valid address" in one_line(err)[0]
+    assert code == 2 and "is not an http(s) address" in one_line(err)[0]
 
 
 def test_phone_host_name_that_cannot_be_encoded(capsys) -> None:

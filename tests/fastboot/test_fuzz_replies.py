@@ -23,6 +23,7 @@ from unlocker.fastboot.variables import (
     parse_millivolts,
     parse_number,
 )
+from unlocker.transport.text import visible
 
 FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -65,7 +66,8 @@ def test_one_reply(raw: bytes) -> None:
         assert str(e) and "fuzz" in str(e)
         return
     assert packet.status.value.encode() == raw[:4]
-    assert packet.payload == raw[4:].decode("utf-8", errors="replace")
+    # Device text is shown with control characters made visible (escapes cannot reach a terminal).
+    assert packet.payload == visible(raw[4:].decode("utf-8", errors="replace").rstrip("\r\n"))
     if packet.status is Status.DATA:
         try:
             size = packet.data_size

@@ -216,7 +216,8 @@ def test_declining_the_question_changes_nothing(
 
 # --- OTA payloads, firmware only -------------------------------------------------------------
 
-FIRMWARE = {"abl": sample(16384, 11), "xbl": sample(12288, 12), "modem": sample(40960, 13)}
+# Real abl and xbl images are a good fraction of their partitions (much smaller ones are refused).
+FIRMWARE = {"abl": sample(65536, 11), "xbl": sample(32768, 12), "modem": sample(40960, 13)}
 OTHERS = {"boot": sample(8192, 14), "vbmeta": sample(4096, 15), "system": sample(32768, 16)}
 
 

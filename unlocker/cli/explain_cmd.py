@@ -10,7 +10,7 @@ import click
 
 from unlocker import commands, knowledge
 from unlocker.cli.common import json_option, print_json
-from unlocker.errors import EXIT_FAILED
+from unlocker.errors import UnlockerError
 from unlocker.i18n import _
 
 
@@ -69,14 +69,12 @@ def explain(text: tuple[str, ...], as_json: bool) -> None:
             for line in explanation_lines(explained):
                 click.echo(line)
     if not found:
-        if not as_json:
-            click.echo(
-                _(
-                    "unlocker does not know this message yet. Share it with a volunteer, with the output of {command}."
-                ).format(command=commands.show(commands.REPORT)),
-                err=True,
-            )
-        raise SystemExit(EXIT_FAILED)
+        raise UnlockerError(
+            _("unlocker does not know this message yet"),
+            hint=_("Share it with a volunteer, with the output of {command}.").format(
+                command=commands.show(commands.REPORT)
+            ),
+        )
 
 
 def register(cli: click.Group) -> None:

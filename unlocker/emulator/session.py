@@ -287,7 +287,7 @@ class Session:
         if not self._download_size:
             return self._fail("no image downloaded")
         if partition in _XIAOMI_CRC_LISTS and phone.profile.vendor == "xiaomi" and phone.mode == "bootloader":
-            with open(phone.download_path(), "rb") as src:
+            with open(self._staged_path, "rb") as src:
                 phone.write_raw(partition, _Limited(src, self._download_size), self._download_size)
             return [b"OKAY"]
         size = self._partition_size(partition)
@@ -360,7 +360,7 @@ class Session:
         if not self._download_size:
             return self._fail("no image downloaded")
         # It cannot run Android: an Android boot image booted here can only be a recovery.
-        with open(self.phone.download_path(), "rb") as f:
+        with open(self._staged_path, "rb") as f:
             is_boot_image = f.read(8) == BOOT_MAGIC
         return self._reboot("recovery" if is_boot_image else "system")
 

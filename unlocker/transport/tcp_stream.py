@@ -33,9 +33,10 @@ class TcpStreamTransport(Transport):
     def open(self) -> None:
         try:
             sock = socket.create_connection((self.host, self.port), timeout=self.connect_timeout)
-        except OSError as e:
+        except (OSError, UnicodeError) as e:  # UnicodeError: a host name IDNA cannot encode
+            reason = getattr(e, "strerror", None) or e
             raise DeviceNotFound(
-                _("{phone}: cannot connect ({reason})").format(phone=self.name, reason=e.strerror or e),
+                _("{phone}: cannot connect ({reason})").format(phone=self.name, reason=reason),
                 hint=_(
                     "Check the address and that the phone (or {command}) is listening on that port."
                 ).format(command=commands.show(commands.EMULATE)),
