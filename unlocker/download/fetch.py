@@ -154,12 +154,13 @@ def _fetch_locked(
     part = final.with_suffix(final.suffix + ".part")
     try:
         for url in artifact.urls:
+            hasher = _PartHash(part)
             try:
-                _download_one(http, url, part, artifact, progress, read_timeout)
+                _download_one(http, url, part, artifact, progress, read_timeout, hasher)
             except _SourceFailed as e:
                 failures.append(f"{_host(url)}: {e}")
                 continue
-            digest = sha256_of(part)
+            digest = hasher.hexdigest()
             if digest != expected:
                 part.unlink(missing_ok=True)  # a wrong file must not be resumed from
                 mismatch = _("checksum mismatch (got {got}..., want {want}...)").format(
@@ -205,8 +206,11 @@ def _download_one(
     artifact: Artifact,
     progress: ProgressCallback | None,
     read_timeout: float,
+    hasher: _PartHash,
 ) -> None:
-    """Fill ``part`` from ``url``, resuming after drops; raise _SourceFailed when this source is hopeless."""
+    """Fill ``part`` from ``url``, resuming after drops; raise _SourceFailed when this source is hopeless.
+
+    ``hasher`` follows every byte written, so the checksum is known when the last one arrives."""
     last_error = _("no attempt")
     for attempt in range(ATTEMPTS_PER_URL):
         have = part.stat().st_size if part.exists() else 0
@@ -225,6 +229,7 @@ def _download_one(
                 resumed = r.status_code == 206
                 if have and not resumed:
                     have = 0  # the server ignored Range: start over rather than corrupt the file
+                hasher.start(have)
                 total = _total_size(r, have, artifact.size)
                 announced = _total_size(r, have, None)
                 if artifact.size is not None and announced is not None and announced > artifact.size:
@@ -244,6 +249,7 @@ def _download_one(
                                 _("the server sent more than the expected {size} bytes").format(size=total)
                             )
                         out.write(chunk)
+                        hasher.update(chunk)
                         have += len(chunk)
                         if progress:
                             progress(have, total)
@@ -266,6 +272,36 @@ def _download_one(
         time.sleep(min(2**attempt, 5) * 0.1)
     kept = part.stat().st_size if part.exists() else 0
     raise _SourceFailed(_("{problem} (kept {count} bytes to resume)").format(problem=last_error, count=kept))
+
+
+class _PartHash:
+    """The sha256 of ``part`` kept up to date while it grows: the bytes kept from an earlier
+    attempt are hashed once, new ones as they are written (no second pass over the file)."""
+
+    def __init__(self, part: Path) -> None:
+        self.part = part
+        self._digest = hashlib.sha256()
+        self._count = 0
+
+    def start(self, have: int) -> None:
+        """Writing resumes at ``have`` bytes (0: from scratch)."""
+        if have == 0:
+            self._digest, self._count = hashlib.sha256(), 0
+        elif have != self._count:
+            self._digest, self._count = hashlib.sha256(), 0
+            with open(self.part, "rb") as f:
+                while self._count < have and (chunk := f.read(min(CHUNK, have - self._count))):
+                    self.update(chunk)
+
+    def update(self, data: bytes) -> None:
+        self._digest.update(data)
+        self._count += len(data)
+
+    def hexdigest(self) -> str:
+        size = self.part.stat().st_size if self.part.exists() else 0
+        if size != self._count:  # e.g. the server said we already hold everything (416)
+            self.start(size)
+        return self._digest.hexdigest()
 
 
 def _total_size(r: requests.Response, have: int, known: int | None) -> int | None:

@@ -11,7 +11,7 @@ it, whether it confirmed; and so whether the partition is unchanged, incomplete 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
@@ -29,7 +29,7 @@ from unlocker.flashing.plan import FlashPlan, plan_flash
 from unlocker.flashing.preflight import read_flash_facts
 from unlocker.flashing.progress import FlashReporter, SilentReporter
 from unlocker.i18n import _
-from unlocker.sparse.resparse import resparse
+from unlocker.sparse.resparse import iter_pieces
 from unlocker.sparse.writer import CRC_CHUNK_SIZE, SparseStream
 
 Reconnect = Callable[[], FastbootClient]
@@ -115,14 +115,21 @@ def _flash_target(
             return
         assert plan.limit is not None
         layout = image.layout(f)
-        streams = [
-            SparseStream(f, extents, layout.blk_sz, layout.total_blks, crc=layout.has_crc)
-            # A source with CRC32 chunks gets one per piece, so each piece keeps room for it.
-            for extents in resparse(layout, plan.limit - (CRC_CHUNK_SIZE if layout.has_crc else 0))
-        ]
-        report.pieces_planned(len(streams), sum(s.size for s in streams))
-        for number, stream in enumerate(streams, 1):
-            _send(client, target, stream, stream.size, number, len(streams), report, result)
+        # A source with CRC32 chunks gets one per piece, so each piece keeps room for it.
+        limit = plan.limit - (CRC_CHUNK_SIZE if layout.has_crc else 0)
+
+        def streams() -> Iterator[SparseStream]:
+            # One piece at a time: memory stays flat however many pieces the image needs.
+            for extents in iter_pieces(layout, limit):
+                yield SparseStream(f, extents, layout.blk_sz, layout.total_blks, crc=layout.has_crc)
+
+        count = total = 0
+        for stream in streams():  # sizes only: nothing is read
+            count += 1
+            total += stream.size
+        report.pieces_planned(count, total)
+        for number, stream in enumerate(streams(), 1):
+            _send(client, target, stream, stream.size, number, count, report, result)
 
 
 # What is known about the piece being sent when something stops it.

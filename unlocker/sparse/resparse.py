@@ -8,6 +8,8 @@ budget is left, so pieces are at least 7/8 of the limit.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from unlocker.errors import ImageError
 from unlocker.i18n import _
 from unlocker.sparse.extents import Extent, ImageLayout
@@ -19,6 +21,11 @@ OVERHEAD = 28 + 2 * CHUNK_HEADER_SIZE + 4
 
 def resparse(layout: ImageLayout, limit: int) -> list[list[Extent]]:
     """The extents of each piece, in order; applying the pieces in order rebuilds the image."""
+    return list(iter_pieces(layout, limit))
+
+
+def iter_pieces(layout: ImageLayout, limit: int) -> Iterator[list[Extent]]:
+    """The pieces one at a time (linear in the number of extents; only one piece is held)."""
     budget = limit - OVERHEAD
     blk = layout.blk_sz
     if budget < CHUNK_HEADER_SIZE + blk:
@@ -27,32 +34,32 @@ def resparse(layout: ImageLayout, limit: int) -> list[list[Extent]]:
                 limit=limit, block_size=blk
             )
         )
-    pieces: list[list[Extent]] = []
     current: list[Extent] = []
     used = 0
-    queue = list(layout.extents)
-    while queue:
-        extent = queue.pop(0)
+    produced = False
+    extents = iter(layout.extents)
+    extent: Extent | None = next(extents, None)
+    while extent is not None:
         cost = chunk_bytes(extent, blk)
         if used + cost <= budget:
             current.append(extent)
             used += cost
+            extent = next(extents, None)
             continue
         room = budget - used - CHUNK_HEADER_SIZE
         if extent.kind == RAW and (not current or room > budget // 8):
             blocks = room // blk
             if blocks > 0:
-                first, rest = extent.split(blocks, blk)
+                first, extent = extent.split(blocks, blk)  # the rest is looked at again
                 current.append(first)
-                queue.insert(0, rest)
-                pieces.append(current)
+                yield current
+                produced = True
                 current, used = [], 0
                 continue
         if not current:  # cannot happen for FILL (16 bytes) with a sane budget
             raise ImageError(_("image cannot be split to the download limit"))
-        pieces.append(current)
+        yield current
+        produced = True
         current, used = [], 0
-        queue.insert(0, extent)
-    if current or not pieces:
-        pieces.append(current)
-    return pieces
+    if current or not produced:
+        yield current

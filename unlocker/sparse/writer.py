@@ -11,6 +11,7 @@ import shutil
 import struct
 import zlib
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import BinaryIO
 
 from unlocker.sparse import crc as crc32
@@ -73,54 +74,89 @@ class SparseStream(io.RawIOBase):
         )
         if crc:
             self.size += CRC_CHUNK_SIZE
+        self._crc_value = 0
         self._parts = self._generate(header.pack())
-        self._pending = memoryview(b"")
+        self._pending = _EMPTY
+        self._raw: _RawRun | None = None
+        self._source_pos = -1  # where the source stands (-1: unknown, seek first)
 
     def readable(self) -> bool:
         return True
 
-    def _generate(self, header: bytes) -> Iterator[bytes | memoryview]:
+    def _generate(self, header: bytes) -> Iterator[bytes | _RawRun]:
+        """The stream's parts in order: headers and fill words as bytes, RAW data as runs that
+        ``readinto`` reads straight from the source into the caller's buffer (one copy)."""
         yield header
-        crc = 0
         for item in self._items:
             if isinstance(item, tuple):
                 yield CHUNK_HEADER.pack(DONT_CARE, 0, item[1], CHUNK_HEADER_SIZE)
-                crc = crc32.zeros(crc, item[1] * self._blk_sz) if self._crc else crc
+                if self._crc:
+                    self._crc_value = crc32.zeros(self._crc_value, item[1] * self._blk_sz)
             elif item.kind == RAW:
                 length = item.blocks * self._blk_sz
                 yield CHUNK_HEADER.pack(RAW, 0, item.blocks, CHUNK_HEADER_SIZE + length)
-                self._source.seek(item.source_offset)
-                left = length
-                while left:
-                    data = self._source.read(min(_COPY, left))
-                    if not data:
-                        # A raw image whose last block is partial: pad, as the layout promised.
-                        data = b"\0" * min(_COPY, left)
-                    left -= len(data)
-                    if self._crc:
-                        crc = zlib.crc32(data, crc)
-                    yield data
+                yield _RawRun(item.source_offset, length)
             else:
                 yield CHUNK_HEADER.pack(item.kind, 0, item.blocks, CHUNK_HEADER_SIZE + 4) + item.fill
                 if self._crc:
-                    crc = crc32.repeat(crc, item.fill, item.blocks * self._blk_sz // 4)
+                    self._crc_value = crc32.repeat(
+                        self._crc_value, item.fill, item.blocks * self._blk_sz // 4
+                    )
         if self._crc:
-            yield CHUNK_HEADER.pack(CRC32, 0, 0, CRC_CHUNK_SIZE) + struct.pack("<I", crc)
+            yield CHUNK_HEADER.pack(CRC32, 0, 0, CRC_CHUNK_SIZE) + struct.pack("<I", self._crc_value)
 
     def readinto(self, buffer) -> int:  # noqa: ANN001 - buffer protocol
         out = memoryview(buffer).cast("B")
         written = 0
         while written < len(out):
+            if self._raw is not None:
+                written += self._read_raw(out[written:])
+                continue
             if not self._pending:
                 try:
-                    self._pending = memoryview(next(self._parts))
+                    part = next(self._parts)
                 except StopIteration:
                     break
+                if isinstance(part, _RawRun):
+                    self._raw = part
+                    continue
+                self._pending = memoryview(part)
             n = min(len(self._pending), len(out) - written)
             out[written : written + n] = self._pending[:n]
-            self._pending = self._pending[n:]
+            self._pending = self._pending[n:] if n < len(self._pending) else _EMPTY  # drop the buffer
             written += n
         return written
+
+    def _read_raw(self, out: memoryview) -> int:
+        """Fill ``out`` from the current RAW run, straight from the source (no intermediate buffer)."""
+        run = self._raw
+        assert run is not None
+        want = min(run.left, len(out))
+        target = out[:want]
+        if self._source_pos != run.offset:
+            self._source.seek(run.offset)
+        got = self._source.readinto(target) or 0
+        if got < want and got == 0:
+            # A raw image whose last block is partial: pad, as the layout promised.
+            target[:] = bytes(want)
+            got = want
+        if self._crc:
+            self._crc_value = zlib.crc32(target[:got], self._crc_value)
+        run.offset += got
+        run.left -= got
+        self._source_pos = run.offset
+        if not run.left:
+            self._raw = None
+        return got
+
+
+@dataclass
+class _RawRun:
+    offset: int  # in the source
+    left: int  # bytes still to send
+
+
+_EMPTY = memoryview(b"")
 
 
 def write_sparse(

@@ -9,13 +9,15 @@ technicians, and the guide says honestly what cannot be done.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from unlocker import commands
 from unlocker.device.facts import FASTBOOTD, PhoneFacts
 from unlocker.i18n import N_, _
-from unlocker.index.model import Device
 from unlocker.xiaomi.ledger import WaitRecord, describe_end
+
+if TYPE_CHECKING:  # the index (and YAML) loads only when a guide is built for a known phone
+    from unlocker.index.model import Device
 
 # Step states: scripts read the key; people read the translated word.
 RECOMMENDED, DONE, TODO, POSSIBLE, WAITING, BLOCKED, NOT_POSSIBLE, UNKNOWN = (
