@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import array
 import ast
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -261,7 +262,10 @@ def compile_file(po: Path, mo: Path) -> bool:
     if mo.is_file() and mo.read_bytes() == data:
         return False
     mo.parent.mkdir(parents=True, exist_ok=True)
-    mo.write_bytes(data)
+    # Atomically: another process (a parallel test worker, a running unlocker) may read it now.
+    tmp = mo.with_name(f"{mo.name}.{os.getpid()}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, mo)
     return True
 
 
