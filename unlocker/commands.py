@@ -25,6 +25,10 @@ INDEX_UPDATE = "unlocker index update"
 INDEX_VALIDATE = "unlocker index validate"
 EMULATE = "unlocker emulate"
 DOWNLOAD = "unlocker download"
+INSTALL = "unlocker install"
+INSTALL_RESUME = "unlocker install --resume"
+INSTALL_STATUS = "unlocker install --status"
+KIT = "unlocker kit"
 
 
 def show(command: str, *args: str) -> str:

@@ -184,3 +184,22 @@ class UpdateError(UnlockerError):
 
 class DownloadError(UnlockerError):
     """No source delivered the artifact with the right checksum."""
+
+
+# --- guided install ---------------------------------------------------------------------------
+
+
+class InstallError(UnlockerError):
+    """A guided install cannot start or go on; its journal says where it stopped."""
+
+
+class WrongPhone(PreflightError):
+    """The phone attached is not the one the build, kit or unfinished install is for."""
+
+
+class ChecksumMismatch(UnlockerError):
+    """A file's sha256 differs from the one the index, the ROM project or a kit gives."""
+
+
+class KitError(InstallError):
+    """An offline kit is incomplete, damaged or edited."""

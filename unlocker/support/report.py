@@ -8,6 +8,7 @@ from typing import Any
 
 from unlocker import __version__
 from unlocker.errors import UnlockerError
+from unlocker.install.journal import report_section
 from unlocker.support.doctor import run_checks
 from unlocker.support.redact import redact
 
@@ -21,6 +22,7 @@ def build_report(device_name: str | None, *, include_phone: bool = True) -> dict
         "python": platform.python_version(),
         "checks": [c.to_json() for c in run_checks()],
         "phone": None,
+        "installs": report_section(),  # the install journals: steps done, last error
     }
     if include_phone:
         report["phone"] = _phone_section(device_name)
