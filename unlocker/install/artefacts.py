@@ -98,6 +98,8 @@ def check_file_options(plan: InstallPlan, files: dict[str, Path]) -> None:
 def use_given_file(plan: InstallPlan, artefact_id: str, path: Path) -> PlannedArtefact:
     """A file given by hand: verified when the index knows its checksum, recorded with its own otherwise."""
     item = plan.artefacts[artefact_id]
+    if artefact_id == "rom_zip":
+        check_zip_device(plan, path)  # another phone's ROM says so more clearly than its checksum
     digest = sha256_file(path)
     if item.sha256 and digest != item.sha256:
         raise ChecksumMismatch(
@@ -244,15 +246,19 @@ def zip_devices(path: Path) -> list[str] | None:
 
 def check_rom_zip(plan: InstallPlan, artefact_id: str = "rom_zip") -> None:
     item = plan.artefacts.get(artefact_id)
-    if item is None or item.path is None:
-        return
-    devices = zip_devices(Path(item.path))
+    if item is not None and item.path is not None:
+        check_zip_device(plan, Path(item.path))
+
+
+def check_zip_device(plan: InstallPlan, path: Path) -> None:
+    """Refuse a ROM zip that says it is for another device."""
+    devices = zip_devices(path)
     if devices is None:
         return
     if not any(plan.names_phone(d) for d in devices):
         raise WrongPhone(
             _("{file} is for {devices}, not for {codename}; refused").format(
-                file=item.filename, devices=", ".join(devices), codename=plan.codename
+                file=path.name, devices=", ".join(devices), codename=plan.codename
             ),
             hint=_(
                 "Installing another phone's ROM would leave this one unable to start; use the build for {codename}."
