@@ -153,3 +153,32 @@ def test_kit_for_another_phone_is_refused(phone_factory, run_cli, build_server, 
     r = run_cli("install", "-s", phone.name, "--kit", str(kit), "--yes", env=FAST)
     assert r.returncode == 1
     assert "'alioth'" in r.stderr and "lavender" in r.stderr and "refused" in r.stderr
+
+
+def test_damaged_or_edited_kit_is_refused(phone_factory, run_cli, alioth_build: Published, tmp_path) -> None:
+    kit = tmp_path / "kit"
+    made = run_cli("kit", "alioth", "lineageos", "-o", str(kit), "--json", env=alioth_build.env)
+    assert made.returncode == 0, made.stderr
+    summary = json.loads(made.stdout)
+    assert {a["id"] for a in summary["artefacts"]} == {"boot", "dtbo", "recovery", "rom_zip"}
+    manifest = json.loads((kit / "manifest.json").read_text())
+    assert manifest["device"]["codename"] == "alioth" and manifest["method"] == "fastboot_xiaomi_hyperos"
+    assert set(manifest["methods"]) == {"fastboot_xiaomi_hyperos", "lineage_recovery_sideload"}
+    phone = phone_factory(unlocked=True)
+
+    boot = kit / "boot.img"
+    original = boot.read_bytes()
+    boot.write_bytes(original[:-1] + bytes([original[-1] ^ 1]))  # one bit flipped on the USB stick
+    r = run_cli("install", "-s", phone.name, "--kit", str(kit), "--yes", env=FAST)
+    assert r.returncode == 1 and "boot.img is damaged or was edited" in r.stderr
+
+    # An edit that keeps the file and the manifest consistent still breaks the manifest's checksum.
+    evil = make_image(tmp_path / "evil.img", len(original), seed=7)
+    boot.write_bytes(evil.read_bytes())
+    for entry in manifest["artefacts"]:
+        if entry["filename"] == "boot.img":
+            entry["sha256"] = hashlib.sha256(evil.read_bytes()).hexdigest()
+    (kit / "manifest.json").write_text(json.dumps(manifest))
+    r = run_cli("install", "-s", phone.name, "--kit", str(kit), "--yes", env=FAST)
+    assert r.returncode == 1 and "changed after the kit was made" in r.stderr and "Traceback" not in r.stderr
+    assert not [c for c in phone.phone.commands_received if not c.startswith("getvar:")]

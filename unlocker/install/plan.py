@@ -391,6 +391,8 @@ def entry_modes(plan: InstallPlan) -> list[str | None]:
             current = "recovery"
         elif step.action == "sideload":
             current = "recovery"  # a recovery goes back to its menu after installing a package
+        elif step.role == ROLE_SIDELOAD_MENU:
+            current = "sideload"  # the person chose Apply from ADB
     return modes
 
 
