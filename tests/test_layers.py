@@ -41,7 +41,13 @@ ALLOWED: dict[str, set[str]] = {
         "download", "install", "support", "emulator", "api",
     },
 }  # fmt: skip
-EMULATOR_MAY_USE = {"unlocker.fastboot.protocol", "unlocker.fastboot.variables"}
+EMULATOR_MAY_USE = {
+    "unlocker.fastboot.protocol",
+    "unlocker.fastboot.variables",
+    "unlocker.adb.message",
+    "unlocker.adb.pubkey",
+    "unlocker.adb.banner",
+}
 
 
 def module_name(path: Path) -> str:

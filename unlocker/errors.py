@@ -100,6 +100,18 @@ class VariableUnknown(FastbootFailure):
     """getvar of a variable this bootloader does not publish."""
 
 
+class AdbUnauthorized(UnlockerError):
+    """The phone did not accept this computer's adb key (its owner allows it on the phone's screen)."""
+
+
+class ServiceRefused(UnlockerError):
+    """The phone refused an adb service: not offered in the mode it is in."""
+
+
+class SideloadFailed(UnlockerError):
+    """The recovery said it could not install the package it was sent."""
+
+
 # --- images, planning, flashing ---------------------------------------------------------------
 
 

@@ -38,7 +38,12 @@ VARIABLES: tuple[Variable, ...] = (
         "from LANGUAGE, LC_ALL, LC_MESSAGES, LANG",
     ),
     Variable("UNLOCKER_DEBUG", "1: show the causes of errors and tracebacks (as --debug does)", "off"),
-    Variable("UNLOCKER_RESPONSE_TIMEOUT", "seconds to wait for a fastboot answer", "30"),
+    Variable("UNLOCKER_RESPONSE_TIMEOUT", "seconds to wait for a fastboot or adb answer", "30"),
+    Variable(
+        "UNLOCKER_SIDELOAD_TIMEOUT",
+        "seconds a recovery may stay silent during `sideload` (it verifies and installs in between)",
+        "600",
+    ),
     Variable(
         "UNLOCKER_LIBUSB",
         "'system', or the path of a libusb-1.0 library to use",

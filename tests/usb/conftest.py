@@ -45,7 +45,7 @@ class UsbBench:
         port: int = 1,
         vendor_id: int = 0x18D1,
         replug_delay: float = 0.05,
-        interface_class: tuple[int, int, int] = (0xFF, 0x42, 0x03),
+        interface_class: tuple[int, int, int] | None = None,  # None: as the phone's mode says
         **phone_kwargs: object,
     ) -> UsbPhone:
         phone = VirtualPhone(self.tmp / f"phone-port{port}", profile, **phone_kwargs)  # type: ignore[arg-type]

@@ -32,6 +32,7 @@ from gi.repository import UMockdev  # noqa: E402
 
 from unlocker.emulator.faults import parse_fault  # noqa: E402
 from unlocker.emulator.phone import VirtualPhone  # noqa: E402
+from unlocker.emulator.recovery import RecoveryOptions  # noqa: E402
 from unlocker.emulator.usb_device import NoDevice, UsbPhone  # noqa: E402
 
 
@@ -291,6 +292,8 @@ class EmulatedBus:
     def step(self) -> str | None:
         """Apply one pending change; returns the event line to print, if any."""
         usb = self.usb
+        if self.present is not None and usb.attached:
+            usb.poll()  # a phone that changed mode on its own (recovery -> sideload) leaves the bus
         if self.present is not None and (not usb.attached or usb.generation != self.present):
             # Let the host read the answer in flight (the OKAY to a reboot) before pulling the plug.
             now = time.monotonic()
@@ -324,6 +327,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-download-size", type=int)
     parser.add_argument("--replug-delay", type=float, default=0.3)
     parser.add_argument("--fault", action="append", default=[], help="as `unlocker emulate --fault`")
+    parser.add_argument("--adb-no-auth", action="store_true", help="as `unlocker emulate --adb-no-auth`")
+    parser.add_argument(
+        "--auto-apply-from-adb", action="store_true", help="as `unlocker emulate --auto-apply-from-adb`"
+    )
     parser.add_argument(
         "--exit-on-stdin-eof", action="store_true", help="stop when the parent closes stdin (or dies)"
     )
@@ -342,6 +349,7 @@ def main(argv: list[str] | None = None) -> int:
         max_download_size=args.max_download_size,
         serial=args.serial,
         faults=[parse_fault(spec) for spec in args.fault],
+        recovery=RecoveryOptions(auth=not args.adb_no_auth, auto_apply_from_adb=args.auto_apply_from_adb),
     )
     usb = UsbPhone(phone, vendor_id=args.vendor_id, replug_delay=args.replug_delay)
     bus = EmulatedBus(usb)

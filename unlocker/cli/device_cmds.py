@@ -4,10 +4,18 @@ from __future__ import annotations
 
 import click
 
-from unlocker.cli.common import device_option, json_option, open_phone, print_json
+from unlocker.cli.common import device_option, info, json_option, open_phone, print_json
 from unlocker.device.facts import read_facts
 from unlocker.device.state import status_report
-from unlocker.errors import FastbootFailure, TransportError, UsageError
+from unlocker.errors import (
+    DeviceDisconnected,
+    DeviceNotFound,
+    FastbootFailure,
+    ProtocolError,
+    TransportError,
+    TransportTimeout,
+    UsageError,
+)
 from unlocker.i18n import N_, _
 
 
@@ -114,17 +122,46 @@ def print_status_table(report: dict[str, object], name: str) -> None:
     click.echo(_("Next step: {step}").format(step=report["next_step"]))
 
 
-@click.command("status", help=_("Report lock state and everything that decides the next step."))
+@click.command(
+    "status",
+    help=_(
+        "Report lock state and everything that decides the next step.\n\n"
+        "A phone in recovery or sideload mode (adb) is reported too, with what it needs next."
+    ),
+    short_help=_("Report lock state and everything that decides the next step."),
+)
 @device_option
 @json_option
 def status(serial: str | None, as_json: bool) -> None:
-    with open_phone(serial) as client:
-        report = status_report(read_facts(client, full=True))
-        name = client.name
+    from unlocker.device.connect import connect_fastboot
+
+    try:
+        fastboot = connect_fastboot(serial)
+    except (DeviceNotFound, DeviceDisconnected, ProtocolError, TransportTimeout) as not_fastboot:
+        report, name = _status_over_adb(serial, not_fastboot)
+    else:
+        with fastboot as client:
+            report = status_report(read_facts(client, full=True))
+            name = client.name
     if as_json:
         print_json(report)
     else:
         print_status_table(report, name)
+
+
+def _status_over_adb(serial: str | None, not_fastboot: Exception) -> tuple[dict[str, object], str]:
+    """No fastboot there: perhaps the phone is in recovery. If adb finds nothing either, the
+    fastboot error stands (it names the mode most people look for)."""
+    from unlocker.device.adb_facts import read_adb_facts
+    from unlocker.device.connect import connect_adb
+
+    try:
+        client = connect_adb(serial, notify=info)
+    except (DeviceNotFound, DeviceDisconnected, ProtocolError, TransportTimeout):
+        # `from None` would erase the fastboot error's own cause; the adb attempt stays as context.
+        raise not_fastboot  # noqa: B904
+    with client:
+        return status_report(read_adb_facts(client)), client.name
 
 
 def register(cli: click.Group) -> None:

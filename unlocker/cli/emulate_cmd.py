@@ -9,6 +9,7 @@ import click
 from unlocker import commands, paths
 from unlocker.cli.common import info
 from unlocker.emulator import DEFAULT_PROFILE, PROFILES, EmulatorServer, VirtualPhone, parse_fault
+from unlocker.emulator.recovery import RecoveryOptions
 from unlocker.errors import UsageError
 from unlocker.i18n import _
 
@@ -22,10 +23,19 @@ from unlocker.i18n import _
         "In another terminal:\n"
         "  {status_command}\n"
         "  {fastboot_command}\n"
-        "Partitions are plain files under STATE_DIR/partitions/. Stop with Ctrl+C."
+        "Partitions are plain files under STATE_DIR/partitions/. Stop with Ctrl+C.\n"
+        "\n"
+        "\b\n"
+        "Recovery: `reboot recovery` (or `boot` of a boot image) starts it. It speaks adb on\n"
+        "PORT+1 ({adb_command}); to play its owner choosing\n"
+        "'Apply update' > 'Apply from ADB', run: touch STATE_DIR/apply-from-adb\n"
+        "It then waits for a package ({sideload_command}) and keeps what it\n"
+        "installed as STATE_DIR/sideloaded.zip."
     ).format(
         status_command=f"{commands.STATUS} -s tcp:127.0.0.1:5554",
         fastboot_command="fastboot -s tcp:127.0.0.1:5554 getvar product",
+        adb_command="adb connect 127.0.0.1:5555",
+        sideload_command=f"{commands.SIDELOAD} ROM.zip -s tcp:127.0.0.1:5555",
     ),
     short_help=_("Run a virtual phone that speaks fastboot over TCP."),
 )
@@ -36,7 +46,13 @@ from unlocker.i18n import _
     show_default=True,
     help=_("Which kind of phone to be."),
 )
-@click.option("--port", type=int, default=5554, show_default=True, help=_("TCP port (0 picks a free one)."))
+@click.option(
+    "--port",
+    type=int,
+    default=5554,
+    show_default=True,
+    help=_("TCP port for fastboot; adb (recovery) uses the next one (0 picks free ones)."),
+)
 @click.option("--host", default="127.0.0.1", show_default=True, help=_("Address to listen on."))
 @click.option(
     "--state-dir",
@@ -78,8 +94,24 @@ from unlocker.i18n import _
     multiple=True,
     metavar="SPEC",
     help=_(
-        "Inject a fault: disconnect@BYTES, or stall|garbage|fail|disconnect|info-flood:COMMAND[#N] "
+        "Inject a fault: disconnect@BYTES, stall@BYTES, or stall|garbage|fail|disconnect|info-flood:"
+        "COMMAND[#N], where COMMAND is a fastboot command or an adb service such as sideload-host "
         "(repeatable)."
+    ),
+)
+@click.option(
+    "--adb-no-auth",
+    is_flag=True,
+    help=_(
+        "In recovery, let any computer use adb without asking its owner (default: ask; sideload never asks)."
+    ),
+)
+@click.option(
+    "--auto-apply-from-adb",
+    is_flag=True,
+    help=_(
+        "Choose 'Apply from ADB' as soon as the recovery starts (default: wait until "
+        "STATE_DIR/apply-from-adb exists)."
     ),
 )
 def emulate(
@@ -94,6 +126,8 @@ def emulate(
     serial: str | None,
     variables: tuple[str, ...],
     faults: tuple[str, ...],
+    adb_no_auth: bool,
+    auto_apply_from_adb: bool,
 ) -> None:
     """Run a virtual phone that speaks fastboot over TCP (--help text: ``help=`` above)."""
     directory = state_dir or (paths.state_dir() / "virtual-phone" / profile)
@@ -121,7 +155,9 @@ def emulate(
         variables=overrides,
         serial=serial,
         unlock_ability=None if oem_unlocking is None else int(oem_unlocking),
+        recovery=RecoveryOptions(auth=not adb_no_auth, auto_apply_from_adb=auto_apply_from_adb),
     )
+    phone.on_event = info
     try:
         server = EmulatorServer(phone, host, port)
     except OSError as e:
@@ -142,8 +178,10 @@ def emulate(
         )
     )
     info(_("state and partitions: {directory}").format(directory=directory))
-    # A machine-readable line on stdout so scripts and tests can find a port picked with --port 0.
+    info(_("adb, in recovery and sideload mode: {address}").format(address=server.adb_name))
+    # Machine-readable lines on stdout so scripts and tests can find ports picked with --port 0.
     click.echo(f"listening tcp:{host}:{server.port}", nl=True)  # i18n: not user-facing (machine line)
+    click.echo(f"adb {server.adb_name}", nl=True)  # i18n: not user-facing (machine line)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -65,6 +65,8 @@ COMMANDS: dict[str, str] = {
     "doctor": "support_cmds",
     "report": "support_cmds",
     "emulate": "emulate_cmd",
+    "sideload": "adb_cmds",
+    "adb": "adb_cmds",
 }
 
 _debug = False

@@ -2,15 +2,33 @@
 
 This is where a name (``-s SERIAL``, ``-s tcp:HOST[:PORT]``, ``ANDROID_SERIAL`` or nothing) meets a
 protocol: the transport layer only finds and opens byte pipes, the protocol layer only speaks
-over them, and this module joins the two. Fastboot today; adb sideload joins here next.
+over them, and this module joins the two: fastboot (bootloader, fastbootd) and adb (recovery,
+sideload, Android with USB debugging).
+
+adb over TCP is a plain byte stream (``tcp:HOST[:PORT]``, port 5555 by default, as ``adb connect``
+names it). When PORT answers but is not adb, PORT+1 is tried: like Android's emulator (console
+5554, adb 5555), the virtual phone serves fastboot on its port and adb on the next one, so the
+name a person used in fastboot mode still works once the phone is in recovery.
 """
 
 from __future__ import annotations
 
-from unlocker import settings
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from unlocker import commands, settings
+from unlocker.errors import DeviceDisconnected, DeviceNotFound, ProtocolError, TransportTimeout
 from unlocker.fastboot.client import FastbootClient, InfoCallback
 from unlocker.fastboot.protocol import FASTBOOT_USB, RESPONSE_TIMEOUT
-from unlocker.transport.select import open_transport
+from unlocker.i18n import _
+from unlocker.transport.base import Transport
+from unlocker.transport.select import open_transport, parse_device_name
+
+if TYPE_CHECKING:
+    from unlocker.adb.client import AdbClient
+
+ADB_PORT = 5555
 
 
 def response_timeout() -> float:
@@ -28,3 +46,79 @@ def connect_fastboot(
     """
     transport = open_transport(name, usb_interface=FASTBOOT_USB, wait=wait)
     return FastbootClient(transport, on_info=on_info, response_timeout=response_timeout())
+
+
+def sideload_timeout() -> float:
+    """Seconds a recovery may stay silent during a sideload (UNLOCKER_SIDELOAD_TIMEOUT)."""
+    from unlocker.adb.sideload import SIDELOAD_WAIT
+
+    return settings.get_float("UNLOCKER_SIDELOAD_TIMEOUT", SIDELOAD_WAIT)
+
+
+def connect_adb(
+    name: str | None = None,
+    *,
+    wait: float = 0.0,
+    send_public_key: bool = True,
+    notify: Callable[[str], None] | None = None,
+    version: int | None = None,
+) -> AdbClient:
+    """An open, authenticated adb connection to the named phone (USB or TCP); close it when done.
+
+    ``send_public_key=False`` never makes the phone ask its owner (AdbUnauthorized instead);
+    ``version`` picks the protocol version we offer (0x01000000: with checksums).
+    """
+    from unlocker.adb.client import ADB_USB, AdbClient
+    from unlocker.adb.message import A_VERSION
+
+    def handshake(transport: Transport) -> AdbClient:
+        client = AdbClient(
+            transport,
+            version=version or A_VERSION,
+            send_public_key=send_public_key,
+            response_timeout=response_timeout(),
+            notify=notify,
+        )
+        try:
+            client.connect()
+        except BaseException:
+            client.close()
+            raise
+        return client
+
+    spec = parse_device_name(name, default_port=ADB_PORT)
+    if spec.kind != "tcp":
+        return handshake(open_transport(name, usb_interface=ADB_USB, wait=wait))
+    assert spec.host is not None and spec.port is not None
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            return _connect_adb_tcp(spec.host, spec.port, handshake)
+        except (DeviceNotFound, DeviceDisconnected):
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(0.5)
+
+
+def _connect_adb_tcp(host: str, port: int, handshake: Callable[[Transport], AdbClient]) -> AdbClient:
+    from unlocker.transport.tcp_stream import TcpStreamTransport
+
+    first: Exception | None = None
+    for candidate in (port, port + 1) if port < 65535 else (port,):
+        transport = TcpStreamTransport(host, candidate)
+        try:
+            transport.open()
+            return handshake(transport)
+        except (DeviceNotFound, DeviceDisconnected, ProtocolError, TransportTimeout) as e:
+            transport.close()
+            first = first or e
+    assert first is not None
+    if isinstance(first, DeviceNotFound):
+        raise first  # nothing listens there: the plainest message
+    raise DeviceNotFound(
+        _("{phone}: no adb there (nor on the next port)").format(phone=f"tcp:{host}:{port}"),
+        hint=_(
+            "Is the phone in recovery or sideload mode? From fastboot mode: {command}, then choose "
+            "'Apply from ADB' in the recovery."
+        ).format(command=commands.show(commands.REBOOT_RECOVERY)),
+    ) from first

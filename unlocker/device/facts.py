@@ -17,6 +17,8 @@ from unlocker.fastboot.variables import parse_bool, parse_number
 
 BOOTLOADER = "bootloader"
 FASTBOOTD = "fastbootd"
+RECOVERY = "recovery"  # adb, from here on (adb_facts.py)
+SIDELOAD = "sideload"
 
 
 class Variables:
@@ -79,7 +81,7 @@ class PhoneFacts:
     """Everything that decides the next step. ``name`` is how the person named the phone."""
 
     name: str
-    mode: str  # BOOTLOADER or FASTBOOTD
+    mode: str  # BOOTLOADER or FASTBOOTD; over adb RECOVERY, SIDELOAD or the banner's mode
     product: str | None = None
     serial: str | None = None
     unlocked: bool | None = None
@@ -94,6 +96,8 @@ class PhoneFacts:
     battery_soc_ok: bool | None = None
     snapshot_update_status: str | None = None
     partitions: dict[str, PartitionFacts] = field(default_factory=dict)
+    # In recovery: what it installed last (``package``, ``ok`` "1"/"0", ``post_build``, ``error``...).
+    last_install: dict[str, str] | None = None
 
     @property
     def in_fastbootd(self) -> bool:

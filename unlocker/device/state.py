@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from unlocker import commands
-from unlocker.device.facts import FASTBOOTD, PhoneFacts
+from unlocker.device.facts import FASTBOOTD, RECOVERY, SIDELOAD, PhoneFacts
 from unlocker.i18n import _
 
 #: The keys of ``unlocker status --json``, in order. Scripts depend on them: keep them stable.
@@ -49,6 +49,8 @@ def next_step(facts: PhoneFacts) -> str:
     """One plain sentence: what the owner should do now."""
     unlock = commands.show(commands.UNLOCK)
     leave = commands.show(commands.REBOOT_BOOTLOADER)
+    if facts.mode in (RECOVERY, SIDELOAD, "device"):
+        return adb_next_step(facts)
     if facts.mode == FASTBOOTD:
         if facts.unlocked is False:
             return _("Phone is in fastbootd and locked: run {reboot}, then {unlock}.").format(
@@ -76,3 +78,30 @@ def next_step(facts: PhoneFacts) -> str:
     return _("Bootloader is unlocked: see {command} and install a ROM.").format(
         command=commands.show(commands.ROMS, product)
     )
+
+
+def adb_next_step(facts: PhoneFacts) -> str:
+    """The next step for a phone that speaks adb: in recovery, waiting for a package, or in Android."""
+    sideload = commands.show(commands.SIDELOAD, "ROM.zip")
+    if facts.mode == SIDELOAD:
+        return _("Phone's recovery is waiting for a package (sideload mode): run {command}.").format(
+            command=sideload
+        )
+    if facts.mode == "device":
+        return _("Phone is running Android: run {command} to install a ROM from its recovery.").format(
+            command=commands.show(commands.ADB_REBOOT_SIDELOAD)
+        )
+    last = facts.last_install or {}
+    if last.get("ok") == "1":
+        build = last.get("post_build") or last.get("package") or "?"
+        return _(
+            "Phone is in recovery and installed {build}: if you have nothing more to install, run {command}."
+        ).format(build=build, command=commands.show(commands.ADB_REBOOT))
+    if last.get("ok") == "0":
+        return _(
+            "Phone is in recovery and its last install failed ({error}): choose 'Apply from ADB' on its "
+            "screen and send the right package with {command}."
+        ).format(error=last.get("error") or "?", command=sideload)
+    return _(
+        "Phone is in recovery: choose 'Apply update' > 'Apply from ADB' on its screen, then run {command}."
+    ).format(command=sideload)

@@ -2,11 +2,13 @@
 
 Spec strings (``unlocker emulate --fault SPEC``, repeatable):
 
-- ``disconnect@BYTES``           drop the link after BYTES bytes of download data in one session
-- ``KIND:PREFIX[#N]``            on the N-th command starting with PREFIX (default 1st):
+- ``disconnect@BYTES``           drop the link after BYTES bytes of download (or sideload) data
+- ``stall@BYTES``                stop answering after BYTES bytes of download (or sideload) data
+- ``KIND:PREFIX[#N]``            on the N-th command (fastboot) or service (adb: ``sideload-host``,
+                                 ``shell:getprop``, ``reboot:``) starting with PREFIX (default 1st):
     ``disconnect`` drops the link, ``stall`` never answers, ``garbage`` answers non-fastboot bytes,
-    ``fail`` answers FAIL (``fail:PREFIX[#N]=MESSAGE`` sets the message), ``info-flood`` sends
-    1000 INFO lines before the real answer.
+    ``fail`` answers FAIL (``fail:PREFIX[#N]=MESSAGE`` sets the message; adb: refuses the
+    service), ``info-flood`` sends 1000 INFO lines before the real answer (fastboot only).
 """
 
 from __future__ import annotations
@@ -45,11 +47,13 @@ class Fault:
 
 def parse_fault(spec: str) -> Fault:
     text = spec.strip()
-    if text.startswith("disconnect@"):
-        count = text.partition("@")[2]
+    if text.startswith(("disconnect@", "stall@")):
+        kind, _at, count = text.partition("@")
         if not count.isdigit():
-            raise UsageError(_("fault '{spec}': disconnect@BYTES needs a byte count").format(spec=spec))
-        return Fault("disconnect", after_bytes=int(count))
+            raise UsageError(
+                _("fault '{spec}': {kind}@BYTES needs a byte count").format(spec=spec, kind=kind)
+            )
+        return Fault(kind, after_bytes=int(count))
     kind, sep, rest = text.partition(":")
     if kind not in KINDS or not sep or not rest:
         raise UsageError(

@@ -16,12 +16,14 @@ import os
 import secrets
 import shutil
 import threading
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 from typing import BinaryIO
 
 from unlocker.emulator.faults import Fault
 from unlocker.emulator.profiles import PROFILES, Profile
+from unlocker.emulator.recovery import Recovery, RecoveryOptions
 from unlocker.emulator.token import make_token
 
 
@@ -45,6 +47,7 @@ class VirtualPhone:
         variables: dict[str, str] | None = None,
         serial: str | None = None,
         unlock_ability: int | None = None,
+        recovery: RecoveryOptions | None = None,
     ) -> None:
         self.profile = PROFILES[profile] if isinstance(profile, str) else profile
         self.state_dir = Path(state_dir)
@@ -62,6 +65,11 @@ class VirtualPhone:
         # Every command received, newest last (bounded): lets tests and a practising person see
         # exactly what a client sent, e.g. that no variable is asked twice.
         self.commands_received: collections.deque[str] = collections.deque(maxlen=10_000)
+        # Counts mode changes: a connection made in an older epoch belongs to a mode that is gone.
+        self.epoch = 0
+        # What the phone's screen says (recovery menus, installs); `unlocker emulate` prints it.
+        self.on_event: Callable[[str], None] | None = None
+        self.recovery = Recovery(self, recovery or RecoveryOptions())
         self.state = self._load_state(serial)
         if unlocked is not None:
             self.state["unlocked"] = unlocked
@@ -166,17 +174,31 @@ class VirtualPhone:
     def reboot(self, target: str) -> None:
         """Reboot: a new token (its random part changes at every boot) and the mode it comes back in.
 
-        The virtual phone cannot run Android or recovery, so every reboot except to fastbootd
-        brings it back in its bootloader, as if the user held the fastboot key combination.
+        The virtual phone cannot run Android, so a reboot to the system brings it back in its
+        bootloader, as if the user held the fastboot key combination; recovery and sideload are
+        its recovery's (``recovery.mode_after_reboot``).
         """
         with self.lock:
-            self.state["mode"] = (
-                "fastbootd" if target == "fastboot" and self.profile.dynamic else "bootloader"
-            )
+            self.state["mode"] = self.recovery.mode_after_reboot(target)
+            self.state["sideload_auto_reboot"] = target == "sideload-auto-reboot"
             self.state["download_size"] = 0  # staged data lives in RAM: gone after a reboot
             self._save()
             self.token = make_token(self.profile.product, self.serial)
             self.boot_count += 1
+            self.epoch += 1
+            self.recovery.entered(self.mode)
+
+    def set_mode(self, mode: str) -> None:
+        """Change mode without a reboot (recovery starting or ending sideload mode)."""
+        with self.lock:
+            self.state["mode"] = mode
+            self._save()
+            self.epoch += 1
+            self.recovery.entered(mode)
+
+    def check_controls(self) -> None:
+        """Act on what the person chose on the screen since the last look (see ``recovery``)."""
+        self.recovery.check_controls()
 
     def download_path(self) -> Path:
         return self.state_dir / "download.bin"

@@ -33,6 +33,7 @@ class Profile:
     unlock_ability: int = 1
     start_mode: str = "bootloader"
     variables: dict[str, str] = field(default_factory=dict)
+    model: str = ""  # ro.product.model, as the recovery's adb banner says it
 
     @property
     def unknown_variable_message(self) -> str:
@@ -90,6 +91,7 @@ _XIAOMI_QCOM = Profile(
         "erase-block-size": "0x1000",
         "logical-block-size": "0x1000",
     },
+    model="M2012K11AG",
 )
 
 PROFILES: dict[str, Profile] = {
@@ -126,6 +128,7 @@ PROFILES: dict[str, Profile] = {
             "variant": "SDM EMMC",
             "kernel": "uefi",
         },
+        model="Redmi Note 7",
     ),
     "xiaomi-mtk": Profile(
         name="xiaomi-mtk",
@@ -152,6 +155,7 @@ PROFILES: dict[str, Profile] = {
         anti_rollback=None,
         unlock_ability=1,
         variables={"battery-voltage": "3950"},
+        model="Redmi Note 8 Pro",
     ),
     "generic": Profile(
         name="generic",
@@ -174,6 +178,7 @@ PROFILES: dict[str, Profile] = {
         max_download_size=268435456,
         unlock_ability=1,
         variables={"battery-soc-ok": "yes", "version-bootloader": "b4s4-0.4-7617406"},
+        model="Pixel 3a",
     ),
     "fastbootd": Profile(
         **{

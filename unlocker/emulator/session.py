@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from unlocker.emulator.phone import VirtualPhone
 
 SPARSE_MAGIC = b"\x3a\xff\x26\xed"
+BOOT_MAGIC = b"ANDROID!"  # Android boot (and recovery) image header
 # Fastboot commands are at most 64 bytes on ABL; AOSP allows 4096. Longer ones are refused.
 MAX_COMMAND = 4096
 # fastbootd refuses these during a snapshot merge (AOSP device/flashing.cpp).
@@ -66,12 +67,14 @@ class Session:
         phone = self.phone
         for fault in phone.faults:
             if (
-                fault.kind == "disconnect"
-                and fault.after_bytes is not None
+                fault.after_bytes is not None
                 and not fault.fired
                 and phone.download_bytes_seen + len(data) >= fault.after_bytes
             ):
                 fault.fired = True
+                if fault.kind == "stall":
+                    self.stalled = True
+                    return []
                 self.close()
                 raise Disconnect()
         phone.download_bytes_seen += len(data)
@@ -295,7 +298,10 @@ class Session:
             return self._fail("Fastboot boot command is not available in locked device")
         if not self._download_size:
             return self._fail("no image downloaded")
-        return self._reboot("system")
+        # It cannot run Android: an Android boot image booted here can only be a recovery.
+        with open(self.phone.download_path(), "rb") as f:
+            is_boot_image = f.read(8) == BOOT_MAGIC
+        return self._reboot("recovery" if is_boot_image else "system")
 
     def _reboot(self, target: str) -> list[bytes]:
         if target not in ("system", "bootloader", "recovery", "fastboot"):

@@ -1,19 +1,24 @@
 """The virtual phone on TCP: fastboot's TCP protocol (FB01 handshake, 8-byte big-endian frames).
 
 Google's ``fastboot -s tcp:127.0.0.1:PORT`` talks to it like to a phone; so does unlocker.
-One thread per connection; the phone's lock serialises commands.
+One thread per connection; the phone's lock serialises commands. In recovery and sideload mode
+nothing answers fastboot; adb is served on PORT+1 then (``adb_server``), like Android's emulator
+(console 5554, adb 5555).
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import socket
 import socketserver
 import struct
 import threading
 
+from unlocker.emulator.adb_server import AdbTcpServer
 from unlocker.emulator.faults import Disconnect
 from unlocker.emulator.phone import VirtualPhone
+from unlocker.emulator.recovery import ADB_MODES
 from unlocker.emulator.session import Session
 
 _LENGTH = struct.Struct(">Q")
@@ -28,6 +33,10 @@ class _Handler(socketserver.BaseRequestHandler):
     def handle(self) -> None:
         sock: socket.socket = self.request
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        phone = self.server.phone
+        phone.check_controls()
+        if phone.mode in ADB_MODES:
+            return  # in recovery there is no fastboot to answer
         try:
             if _recv_exact(sock, 4) != b"FB01":
                 return
@@ -70,45 +79,73 @@ class _Server(socketserver.ThreadingTCPServer):
         self.phone = phone
         super().__init__(address, _Handler)
 
+    def service_actions(self) -> None:
+        self.phone.check_controls()
+
 
 class EmulatorServer:
-    """A running virtual phone on TCP; ``name`` is what to pass to ``-s``."""
+    """A running virtual phone on TCP; ``name`` is what to pass to ``-s`` (``adb_name`` in recovery)."""
 
     def __init__(self, phone: VirtualPhone, host: str = "127.0.0.1", port: int = 0) -> None:
         self.phone = phone
-        self._server = _Server((host, port), phone)
+        self._server, self._adb = _bind(phone, host, port)
         self.host = host
         self.port = self._server.server_address[1]
-        self._thread: threading.Thread | None = None
+        self.adb_port = self._adb.port
+        self._threads: list[threading.Thread] = []
 
     @property
     def name(self) -> str:
         return f"tcp:{self.host}:{self.port}"
 
-    def start(self) -> EmulatorServer:
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name="virtual-phone",
-            daemon=True,
+    @property
+    def adb_name(self) -> str:
+        return f"tcp:{self.host}:{self.adb_port}"
+
+    def _serve_in_background(self, server: socketserver.BaseServer, name: str) -> None:
+        thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.05}, name=name, daemon=True
         )
-        self._thread.start()
+        thread.start()
+        self._threads.append(thread)
+
+    def start(self) -> EmulatorServer:
+        self._serve_in_background(self._server, "virtual-phone")
+        self._serve_in_background(self._adb, "virtual-phone-adb")
         return self
 
     def serve_forever(self) -> None:
-        self._server.serve_forever()
+        self._serve_in_background(self._adb, "virtual-phone-adb")
+        self._server.serve_forever(poll_interval=0.2)
 
     def close(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        if self._thread:
-            self._thread.join(timeout=5)
+        for server in (self._server, self._adb):
+            server.shutdown()
+            server.server_close()
+        for thread in self._threads:
+            thread.join(timeout=5)
 
     def __enter__(self) -> EmulatorServer:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _bind(phone: VirtualPhone, host: str, port: int) -> tuple[_Server, AdbTcpServer]:
+    """The fastboot listener on ``port`` and adb on the next port (both free, when ``port`` is 0)."""
+    for _attempt in range(50):
+        fastboot = _Server((host, port), phone)
+        adb_port = fastboot.server_address[1] + 1
+        try:
+            if adb_port > 65535:
+                raise OSError(errno.EADDRNOTAVAIL, "no port after 65535 for adb")
+            return fastboot, AdbTcpServer(phone, host, adb_port)
+        except OSError:
+            fastboot.server_close()
+            if port:
+                raise
+    raise OSError(errno.EADDRINUSE, "no two free neighbouring ports")
 
 
 def serve_tcp(phone: VirtualPhone, host: str = "127.0.0.1", port: int = 0) -> EmulatorServer:

@@ -7,7 +7,9 @@ Everything above the backend is real: pyusb parses the descriptors from the same
 phone returns, unlocker's UsbTransport finds the interface by class/subclass/protocol, claims
 it and moves bulk transfers; only libusb and the kernel are replaced. Errors are raised the way
 pyusb's libusb1 backend raises them (``USBError(strerror, libusb_code, errno)``), so the
-transport's error mapping is exercised too. Each bulk OUT transfer is one message to the phone.
+transport's error mapping is exercised too. Each bulk OUT transfer is one message to the phone,
+unless ``urb_size`` is set: then transfers reach the phone in pieces of that size, as libusb
+cuts them into 16 KiB URBs on Linux (the phone must reassemble them by byte count).
 """
 
 from __future__ import annotations
@@ -122,10 +124,11 @@ class _Handle:
 class FakeUsbBackend(usb.backend.IBackend):
     """A USB bus holding virtual phones. Pass it as ``backend=`` to unlocker's USB functions."""
 
-    def __init__(self, phones: Iterable[UsbPhone] = ()) -> None:
+    def __init__(self, phones: Iterable[UsbPhone] = (), *, urb_size: int | None = None) -> None:
         super().__init__()
         self.phones = list(phones)
-        self._parsed = {id(p): parse_descriptors(p.descriptors) for p in self.phones}
+        self.urb_size = urb_size
+        self._parsed_cache: dict[int, tuple[bytes, ParsedDescriptors]] = {}
         self._errors: dict[tuple[int, str], int] = {}
         self._kernel_driver: set[int] = set()
         self.claimed: dict[int, set[int]] = {}  # id(phone) -> claimed interface numbers
@@ -134,8 +137,15 @@ class FakeUsbBackend(usb.backend.IBackend):
 
     def add(self, phone: UsbPhone) -> UsbPhone:
         self.phones.append(phone)
-        self._parsed[id(phone)] = parse_descriptors(phone.descriptors)
         return phone
+
+    def _parsed(self, phone: UsbPhone) -> ParsedDescriptors:
+        """The phone's descriptors as pyusb reads them; they change when it re-enumerates in another mode."""
+        cached = self._parsed_cache.get(id(phone))
+        if cached is None or cached[0] != phone.descriptors:
+            cached = (phone.descriptors, parse_descriptors(phone.descriptors))
+            self._parsed_cache[id(phone)] = cached
+        return cached[1]
 
     def inject_error(self, phone: UsbPhone, operation: str, code: int | None) -> None:
         """Make ``operation`` ('open', 'claim', 'write', 'read', 'control') fail with errno ``code``."""
@@ -175,7 +185,7 @@ class FakeUsbBackend(usb.backend.IBackend):
     def get_device_descriptor(self, dev: _Enumerated) -> SimpleNamespace:
         phone = dev.phone
         return SimpleNamespace(
-            **self._parsed[id(phone)].device,
+            **self._parsed(phone).device,
             bus=phone.bus,
             address=dev.address,
             port_number=phone.port_numbers[-1],
@@ -184,15 +194,15 @@ class FakeUsbBackend(usb.backend.IBackend):
         )
 
     def get_configuration_descriptor(self, dev: _Enumerated, config: int) -> SimpleNamespace:
-        return self._parsed[id(dev.phone)].configs[config][0]
+        return self._parsed(dev.phone).configs[config][0]
 
     def get_interface_descriptor(self, dev: _Enumerated, intf: int, alt: int, config: int) -> SimpleNamespace:
-        return self._parsed[id(dev.phone)].configs[config][1][intf][alt][0]
+        return self._parsed(dev.phone).configs[config][1][intf][alt][0]
 
     def get_endpoint_descriptor(
         self, dev: _Enumerated, ep: int, intf: int, alt: int, config: int
     ) -> SimpleNamespace:
-        return self._parsed[id(dev.phone)].configs[config][1][intf][alt][1][ep]
+        return self._parsed(dev.phone).configs[config][1][intf][alt][1][ep]
 
     # --- handles ------------------------------------------------------------------------------
 
@@ -252,8 +262,11 @@ class FakeUsbBackend(usb.backend.IBackend):
         if ep != EP_OUT:
             raise usb_error(errno.EPIPE)
         self.out_transfers.append(len(data))
+        raw = data.tobytes()
+        step = self.urb_size or len(raw) or 1
         try:
-            phone.write(handle.generation, data.tobytes())
+            for offset in range(0, max(len(raw), 1), step):
+                phone.write(handle.generation, raw[offset : offset + step])
         except NoDevice as e:
             raise usb_error(errno.ENODEV) from e
         return len(data)

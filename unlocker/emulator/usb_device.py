@@ -7,7 +7,9 @@ import: the umockdev helper runs it under Debian's own interpreter.
 USB facts (AOSP fastboot/README.md, fastboot.cpp ``match_fastboot_with_serial``): a phone in
 fastboot mode shows one interface of class 0xFF, subclass 0x42, protocol 0x03 with a bulk IN
 and a bulk OUT endpoint; Xiaomi bootloaders enumerate as 18d1:d00d ("Google"/"Android") or
-2717:d00d. A rebooting phone drops off the bus and comes back at a new address.
+2717:d00d. A rebooting phone drops off the bus and comes back at a new address. In recovery
+and sideload mode it shows adb's interface instead (ff/42/01, AOSP adb.h) and speaks adb
+(``adb_device``); starting sideload mode re-enumerates it too (recovery restarts its USB gadget).
 """
 
 from __future__ import annotations
@@ -18,7 +20,9 @@ import threading
 import time
 from typing import TYPE_CHECKING
 
+from unlocker.emulator.adb_device import AdbDeviceSession
 from unlocker.emulator.faults import Disconnect
+from unlocker.emulator.recovery import ADB_MODES
 from unlocker.emulator.session import Session
 
 if TYPE_CHECKING:
@@ -27,7 +31,11 @@ if TYPE_CHECKING:
 GOOGLE_VID = 0x18D1
 XIAOMI_VID = 0x2717
 FASTBOOT_PID = 0xD00D
+ADB_PID = 0xD001  # Google's id for a phone in recovery/sideload
 FASTBOOT_INTERFACE = (0xFF, 0x42, 0x03)  # class, subclass, protocol
+ADB_INTERFACE = (0xFF, 0x42, 0x01)
+# How often a waiting read looks whether the phone changed mode meanwhile.
+_TICK = 0.05
 EP_IN = 0x81
 EP_OUT = 0x01
 LANGID_EN_US = 0x0409
@@ -70,7 +78,9 @@ class UsbPhone:
 
     ``generation`` counts enumerations: a handle opened on generation N gets ``NoDevice`` once the
     phone has dropped off the bus, exactly as a libusb handle does after an unplug. Each
-    enumeration has its own fastboot session (the phone's USB function restarts with the phone).
+    enumeration has its own session (the phone's USB function restarts with the phone): fastboot
+    in the bootloader and fastbootd, adb in recovery and sideload mode, with the matching
+    interface and product id (``interface_class`` / ``product_id`` fix them instead).
     Thread-safe: the umockdev helper calls it from umockdev's worker thread.
     """
 
@@ -79,7 +89,7 @@ class UsbPhone:
         phone: VirtualPhone,
         *,
         vendor_id: int = GOOGLE_VID,
-        product_id: int = FASTBOOT_PID,
+        product_id: int | None = None,
         bus: int = 1,
         port_numbers: tuple[int, ...] = (1,),
         address: int = 2,
@@ -87,11 +97,12 @@ class UsbPhone:
         replug_delay: float = 0.1,
         manufacturer: str = "Google",
         product: str = "Android",
-        interface_class: tuple[int, int, int] = FASTBOOT_INTERFACE,
+        interface_class: tuple[int, int, int] | None = None,
     ) -> None:
         self.phone = phone
         self.vendor_id = vendor_id
-        self.product_id = product_id
+        self._fixed_product_id = product_id
+        self._fixed_interface = interface_class
         self.bus = bus
         self.port_numbers = tuple(port_numbers)
         self.address = address
@@ -99,16 +110,26 @@ class UsbPhone:
         self.replug_delay = replug_delay
         self.manufacturer = manufacturer
         self.product = product
-        self.descriptors = fastboot_descriptors(
-            vendor_id, product_id, max_packet=max_packet, interface_class=interface_class
-        )
         self.generation = 1
         self.attached = True
         self.unplugs = 0
         self._reattach_at: float | None = None
         self._cond = threading.Condition()
         self._queue: collections.deque[bytes] = collections.deque()
-        self._session = Session(phone)
+        self._configure()
+
+    def _configure(self) -> None:
+        """Descriptors and session for the mode the phone is in now (at every enumeration)."""
+        adb = self.phone.mode in ADB_MODES
+        interface = self._fixed_interface or (ADB_INTERFACE if adb else FASTBOOT_INTERFACE)
+        self.product_id = self._fixed_product_id or (ADB_PID if adb else FASTBOOT_PID)
+        self.descriptors = fastboot_descriptors(
+            self.vendor_id, self.product_id, max_packet=self.max_packet, interface_class=interface
+        )
+        self._epoch = self.phone.epoch
+        self._session: Session | AdbDeviceSession = (
+            AdbDeviceSession(self.phone) if adb else Session(self.phone)
+        )
 
     # --- identity -----------------------------------------------------------------------------
 
@@ -142,12 +163,25 @@ class UsbPhone:
     # --- plug state ---------------------------------------------------------------------------
 
     def poll(self) -> bool:
-        """Re-enumerate when a pending replug is due; True when the phone (re)appeared just now."""
+        """Re-enumerate when a pending replug is due; True when the phone (re)appeared just now.
+
+        A phone that changed mode on its own (the person chose "Apply from ADB", or minadbd
+        finished) leaves the bus first, as its USB gadget restarts.
+        """
         with self._cond:
+            self._follow_mode()
             if self.attached or self._reattach_at is None or time.monotonic() < self._reattach_at:
                 return False
             self._attach()
             return True
+
+    def _follow_mode(self) -> None:
+        self.phone.check_controls()
+        session = self._session
+        if self.attached and (
+            self.phone.epoch != self._epoch or (isinstance(session, AdbDeviceSession) and session.expired())
+        ):
+            self._detach(self.replug_delay, keep_queue=True)
 
     def unplug(self, *, replug_after: float | None = None) -> None:
         """Pull the cable. ``replug_after`` seconds later it comes back (None: only via ``plug``)."""
@@ -165,6 +199,7 @@ class UsbPhone:
         self.attached = False
         self.unplugs += 1
         self._session.close()
+        self._epoch = -1  # whatever the phone does now, this enumeration is over
         if not keep_queue:
             self._queue.clear()
         self._reattach_at = None if replug_after is None else time.monotonic() + replug_after
@@ -175,7 +210,7 @@ class UsbPhone:
         # A re-enumerated device gets the next free address on its bus (1..127).
         self.address = self.address % 127 + 1
         self._queue = collections.deque()
-        self._session = Session(self.phone)
+        self._configure()
         self._reattach_at = None
         self.attached = True
 
@@ -194,7 +229,8 @@ class UsbPhone:
             self._queue.extend(replies)
             if replies:
                 self._cond.notify_all()
-            if self._session.reboot_target:
+            session = self._session
+            if session.drop if isinstance(session, AdbDeviceSession) else session.reboot_target:
                 # The phone already answered OKAY; it leaves the bus now and re-enumerates after
                 # booting. The old handle may still read the answer that is in flight.
                 self._detach(self.replug_delay, keep_queue=True)
@@ -216,7 +252,8 @@ class UsbPhone:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     return None
-                self._cond.wait(remaining)
+                self._cond.wait(min(remaining, _TICK))
+                self._follow_mode()
 
     def queued(self, generation: int) -> int:
         """Messages waiting on the IN endpoint for ``generation`` (0 once it is gone)."""

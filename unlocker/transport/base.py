@@ -40,6 +40,10 @@ class Transport(abc.ABC):
     #: Largest single write worth issuing during a data phase (bytes).
     max_write_size: int = 1024 * 1024
 
+    #: USB: the OUT endpoint's packet size; a write of a multiple of it may need ``write(b"")``
+    #: after it (a zero-length packet) to end the transfer, as adb does. 0: a byte stream (TCP).
+    out_packet_size: int = 0
+
     @abc.abstractmethod
     def open(self) -> None:
         """Connect. Raises DeviceNotFound / DevicePermissionError / UsbBackendMissing."""

@@ -111,6 +111,7 @@ class _Candidate:
     ep_in: int
     ep_out: int
     in_packet_size: int
+    out_packet_size: int
 
 
 def default_backend() -> usb.backend.IBackend:
@@ -205,6 +206,7 @@ def find_usb_transport(
         ep_in=chosen.ep_in,
         ep_out=chosen.ep_out,
         in_packet_size=chosen.in_packet_size,
+        out_packet_size=chosen.out_packet_size,
     )
 
 
@@ -292,6 +294,7 @@ def _candidate(device: usb.core.Device, wanted: UsbInterface) -> _Candidate | No
                     ep_in=ep_in.bEndpointAddress,
                     ep_out=ep_out.bEndpointAddress,
                     in_packet_size=ep_in.wMaxPacketSize or 512,
+                    out_packet_size=ep_out.wMaxPacketSize or 512,
                 )
     except (usb.core.USBError, NotImplementedError, ValueError):
         return None  # descriptors unreadable: not a device we can talk to
@@ -353,6 +356,7 @@ class UsbTransport(Transport):
         ep_in: int,
         ep_out: int,
         in_packet_size: int = 512,
+        out_packet_size: int = 512,
     ) -> None:
         self.device = device
         self.info = info
@@ -362,6 +366,7 @@ class UsbTransport(Transport):
         self.ep_in = ep_in
         self.ep_out = ep_out
         self.in_packet_size = in_packet_size
+        self.out_packet_size = out_packet_size
         self._pending = b""
         self._open = False
 
@@ -424,6 +429,9 @@ class UsbTransport(Transport):
         view = memoryview(data).cast("B")
         self._require()
         timeout_ms = int(WRITE_TIMEOUT * 1000)
+        if not len(view):
+            self._write_zero_length_packet(timeout_ms)
+            return
         offset = 0
         while offset < len(view):
             # pyusb wants an array; frombytes is one memcpy (array('B', view) would go byte by byte).
@@ -438,6 +446,14 @@ class UsbTransport(Transport):
                     _("{phone}: the phone accepted no data").format(phone=self.name), hint=_(_CABLE_HINT)
                 )
             offset += sent
+
+    def _write_zero_length_packet(self, timeout_ms: int) -> None:
+        # Ends a transfer whose length is a multiple of the packet size: adb devices read fixed
+        # 16 KiB transfers and would otherwise wait, or run into the next message.
+        try:
+            self.device.write(self.ep_out, array.array("B"), timeout_ms)
+        except usb.core.USBError as e:
+            raise self._io_error(e, _("sending"), WRITE_TIMEOUT) from e
 
     def read(self, size: int, timeout: float) -> bytes:
         if not self._pending:
