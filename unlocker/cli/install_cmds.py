@@ -27,6 +27,7 @@ from unlocker.i18n import _
 if TYPE_CHECKING:
     from unlocker.flashing.progress import FlashReporter
     from unlocker.install.artefacts import Progress
+    from unlocker.install.link import Seen
     from unlocker.install.plan import InstallPlan, PlannedStep
 
 
@@ -244,14 +245,11 @@ def install(
         journal = journey.resume(request, ui)
         _done(journal.plan, as_json)
         return
-    link = request.link()
-    try:
-        seen = journey.identify(link)
-        plan = journey.plan_for(request, seen)
-        notes = journey.preflight(plan, seen)
+
+    def before_start(plan: InstallPlan, seen: Seen, notes: list[str]) -> bool:
         if dry_run:
-            _print_plan(plan, link.name or seen.serial, notes, as_json)
-            return
+            _print_plan(plan, serial or seen.serial, notes, as_json)
+            return False
         for note in notes:
             info(_("note: {note}").format(note=note))
         if as_json:
@@ -262,13 +260,11 @@ def install(
             ),
             yes=yes,
         )
-        link.close()  # downloads can take long: the phone is looked for again when the steps start
-        journey.obtain(plan, ui.bytes_progress)
-    except BaseException:
-        link.close()
-        raise
-    journey.start(plan, seen, link, ui, kit=kit)
-    _done(plan, as_json)
+        return True
+
+    plan = journey.install(request, ui, before_start)
+    if plan is not None:
+        _done(plan, as_json)
 
 
 def _done(plan: InstallPlan, as_json: bool) -> None:

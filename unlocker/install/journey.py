@@ -23,7 +23,7 @@ from unlocker.install import artefacts as files_mod
 from unlocker.install.artefacts import Progress
 from unlocker.install.journal import Journal, all_journals, find
 from unlocker.install.kit import Kit, load_kit, write_manifest
-from unlocker.install.link import PhoneLink, RecoveryConnector, Seen, default_recovery_connector
+from unlocker.install.link import PhoneLink, RecoveryConnector, Seen
 from unlocker.install.plan import InstallPlan, PlannedArtefact
 from unlocker.install.preflight import check_identity, check_phone
 from unlocker.install.prepare import kit_methods, plan_from_index, plan_from_kit
@@ -58,7 +58,10 @@ class Request:
 
 def default_request(**kwargs: Any) -> Request:
     kwargs.setdefault("timeout", wait_timeout())
-    kwargs.setdefault("recovery", default_recovery_connector())
+    if "recovery" not in kwargs:
+        from unlocker.install.adb_link import connect_recovery
+
+        kwargs["recovery"] = connect_recovery
     return Request(**kwargs)
 
 
@@ -149,6 +152,29 @@ def obtain(plan: InstallPlan, progress: ProgressFactory) -> None:
 # --- running ----------------------------------------------------------------------------------
 
 
+BeforeStart = Callable[[InstallPlan, Seen, list[str]], bool]
+
+
+def install(request: Request, ui: InstallUI, before_start: BeforeStart) -> InstallPlan | None:
+    """A fresh install, in the order of this module's docstring. ``before_start(plan, seen, notes)``
+    comes after every check and before any download or write: it shows the plan, asks for the
+    confirmation, and returns False to stop there (--dry-run)."""
+    link = request.link()
+    try:
+        seen = identify(link)
+        plan = plan_for(request, seen)
+        notes = preflight(plan, seen)
+        if not before_start(plan, seen, notes):
+            return None
+        link.close()  # downloads can take long: the phone is looked for again when the steps start
+        obtain(plan, ui.bytes_progress)
+    except BaseException:
+        link.close()
+        raise
+    start(plan, seen, link, ui, kit=request.kit)
+    return plan
+
+
 def start(plan: InstallPlan, seen: Seen, link: PhoneLink, ui: InstallUI, *, kit: Path | None) -> Journal:
     journal = Journal.new(
         plan, serial=seen.serial, product=seen.product, name=link.name, kit=str(kit) if kit else None
@@ -169,8 +195,21 @@ def journal_name(name: str | None) -> str | None:
     return None
 
 
+def _by_model(seen: Seen, name: str | None) -> Journal | None:
+    """A phone that does not tell its serial (sideload mode has no shell to ask): the one
+    unfinished install for its model, named the same way."""
+    candidates = [
+        j
+        for j in all_journals()
+        if not j.finished
+        and j.plan.names_phone(seen.product)
+        and (not name or j.phone.get("name") in (None, name))
+    ]
+    return candidates[0] if len(candidates) == 1 else None
+
+
 def journal_for(seen: Seen, name: str | None) -> Journal:
-    journal = find(seen.serial, name)
+    journal = find(seen.serial, name) if seen.serial else _by_model(seen, name)
     if journal is None or journal.finished:
         others = [j for j in all_journals() if not j.finished and j is not journal]
         if others:

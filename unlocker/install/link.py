@@ -5,7 +5,7 @@ in (:meth:`PhoneLink.probe`), waits for the mode a step needs with a timeout, re
 whichever protocol it is reachable on, and hands out the open fastboot session or recovery link.
 
 The recovery side is a small interface (:class:`RecoveryLink`), so the runner does not depend
-on how adb is spoken; :func:`default_recovery_connector` supplies unlocker's own adb.
+on how adb is spoken; ``adb_link`` implements it with unlocker's own adb.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import Protocol
 
 from unlocker.device.connect import connect_fastboot
 from unlocker.device.facts import Variables, read_facts
-from unlocker.errors import InstallError, ProtocolError, TransportError, UnlockerError
+from unlocker.errors import AdbUnauthorized, InstallError, ProtocolError, TransportError, UnlockerError
 from unlocker.fastboot.client import FastbootClient
 from unlocker.i18n import _
 from unlocker.install.plan import hands_for_mode, mode_words
@@ -43,6 +43,7 @@ class Seen:
     battery_soc_ok: bool | None = None
     battery_voltage_mv: int | None = None
     current_slot: str | None = None
+    last_install: dict[str, str] | None = None  # the recovery's verdict on its last package
 
     @property
     def in_fastboot(self) -> bool:
@@ -58,8 +59,9 @@ class RecoveryLink(Protocol):
         """Mode and product from the phone's banner (``ro.product.device``), serial where known."""
         ...
 
-    def sideload(self, path: Path, progress: SideloadProgress | None) -> None:
-        """Send the package; return once the recovery reports it installed, raise when it does not."""
+    def sideload(self, path: Path, progress: SideloadProgress | None) -> str:
+        """Send the package; "done" once the recovery says it has it, "unknown" when it went away
+        silently after taking all of it; raise when it refuses it or the link drops."""
         ...
 
     def reboot(self, target: str) -> None:
@@ -80,15 +82,6 @@ def adb_name(name: str | None) -> str | None:
     spec = parse_device_name(name)
     host = f"[{spec.host}]" if spec.host and ":" in spec.host else spec.host
     return f"tcp:{host}:{(spec.port or 5554) + 1}"
-
-
-def default_recovery_connector() -> RecoveryConnector | None:
-    """unlocker's own adb, when this build has it; None otherwise."""
-    try:
-        from unlocker.install.adb_link import connect_recovery
-    except ImportError:  # pragma: no cover - depends on the adb layer being present
-        return None
-    return connect_recovery
 
 
 def satisfies(found: str, wanted: str) -> bool:
@@ -134,6 +127,7 @@ class PhoneLink:
         self.client: FastbootClient | None = None
         self.recovery: RecoveryLink | None = None
         self.seen: Seen | None = None
+        self.unauthorized: UnlockerError | None = None  # adb: the phone has not allowed this computer yet
 
     def close(self) -> None:
         if self.client is not None:
@@ -166,6 +160,9 @@ class PhoneLink:
             return None
         try:
             link = self.connect_recovery(adb_name(self.name))
+        except AdbUnauthorized as e:
+            self.unauthorized = e  # the owner must allow this computer on the phone's screen
+            return None
         except (TransportError, ProtocolError):
             return None
         try:
@@ -192,22 +189,26 @@ class PhoneLink:
                 return seen
             time.sleep(POLL)
 
-    def wait_for(self, mode: str, timeout: float | None = None) -> Seen:
-        """The phone in ``mode`` (see :func:`satisfies`), waiting up to ``timeout`` seconds."""
+    def wait_for(self, mode: str, timeout: float | None = None, *, exact: bool = False) -> Seen:
+        """The phone in ``mode`` (see :func:`satisfies`; ``exact``: that mode only), waiting up to
+        ``timeout`` seconds."""
         limit = self.timeout if timeout is None else timeout
         deadline = time.monotonic() + limit
         last: Seen | None = None
+        self.unauthorized = None
         while True:
             seen = self.probe()
             if seen is not None:
                 last = seen
-                if satisfies(seen.mode, mode):
+                if seen.mode == mode or (not exact and satisfies(seen.mode, mode)):
                     return seen
             if time.monotonic() >= deadline:
                 break
             self.close()
             time.sleep(POLL)
         self.close()
+        if self.unauthorized is not None and last is None:
+            raise self.unauthorized
         if mode in ADB_MODES and self.connect_recovery is None:
             raise InstallError(
                 _("this unlocker cannot talk to the recovery: its adb support is missing"),

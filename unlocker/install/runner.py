@@ -16,7 +16,7 @@ from typing import Any, Protocol
 from unlocker import commands
 from unlocker.device.connect import connect_fastboot
 from unlocker.device.facts import read_facts
-from unlocker.errors import PreflightError, UnlockerError
+from unlocker.errors import PreflightError, SideloadFailed, UnlockerError
 from unlocker.flashing.engine import execute
 from unlocker.flashing.image import inspect_image
 from unlocker.flashing.plan import plan_flash
@@ -315,7 +315,7 @@ class Runner:
         if progress is not None:
             progress.start(path.name, item.size)
         try:
-            link.sideload(
+            outcome = link.sideload(
                 path, (lambda done, total: progress.update(done, total)) if progress is not None else None
             )
         finally:
@@ -326,8 +326,35 @@ class Runner:
             "file": item.filename,
             "sha256": item.sha256,
             "bytes": item.size,
-            "verified": _("the recovery reported the package installed"),
+            "outcome": outcome,
+            "verified": self._verdict(item.filename, item.sha256),
         }
+
+    def _verdict(self, filename: str, sha256: str | None) -> str:
+        """Ask the recovery, back at its menu, what became of the package (``last_install``)."""
+        try:
+            seen = self.link.wait_for("recovery", exact=True)
+        except UnlockerError:
+            # Some recoveries reboot by themselves after a sideload, or offer no adb at the menu.
+            return _("the recovery took the whole package; it did not say more (check its screen)")
+        record = seen.last_install
+        if not record:
+            return _("the recovery took the whole package; it keeps no record to check")
+        if record.get("ok") != "1":
+            raise SideloadFailed(
+                _("the recovery could not install {file}: {reason}").format(
+                    file=filename, reason=record.get("error") or _("no reason given")
+                ),
+                hint=_("Check the phone's screen for the recovery's message."),
+            )
+        if sha256 and record.get("sha256") and record["sha256"] != sha256:
+            raise SideloadFailed(
+                _("the recovery installed a package whose sha256 differs from {file}'s").format(
+                    file=filename
+                ),
+                hint=_("Send it again: choose Apply from ADB on the phone."),
+            )
+        return _("the recovery reports {file} installed").format(file=filename)
 
 
 def fastboot_step(step: PlannedStep) -> bool:
