@@ -6,7 +6,8 @@ The package is layered; every import points down (``tests/test_layers.py`` check
   ``UNLOCKER_*`` variable), ``paths`` (user dirs), ``http`` (the one HTTP session factory),
   ``commands`` (the command lines messages tell people to type);
 - ``unlocker.transport``: byte pipes to a phone (USB via pyusb, TCP);
-- ``unlocker.fastboot``: the fastboot protocol client on top of a transport (``adb`` joins here);
+- ``unlocker.fastboot``: the fastboot protocol client on top of a transport; ``unlocker.adb``
+  beside it: adb (wire format, keys, client, sideload);
 - ``unlocker.device``: the connected phone: opening it by name (``connect``), the one record of
   its facts (``facts``), the status report (``state``);
 - ``unlocker.sparse``: Android sparse images (read, write, convert, resparse);

@@ -43,6 +43,31 @@ def test_sideload_lands_byte_identical_and_is_recorded(sideload_phone, tmp_path:
     assert phone.mode == "recovery"  # minadbd exited: back at the recovery's menu
 
 
+@pytest.mark.parametrize(("ours", "theirs"), [(0x01000000, 0x01000001), (0x01000001, 0x01000000)])
+def test_sideload_with_checksums(recovery_factory, tmp_path: Path, ours: int, theirs: int) -> None:
+    """Version 0x01000000 on either side: every message checksummed, and checked, both ways."""
+    running = recovery_factory(options=RecoveryOptions(adb_version=theirs))
+    rom = make_rom_zip(tmp_path / "rom.zip", payload=700_000)
+    with connect_adb(running.name, version=ours) as client:
+        assert client.version == 0x01000000
+        assert sideload_host(client, rom).outcome == DONE
+    assert running.phone.recovery.sideloaded_path.read_bytes() == rom.read_bytes()
+
+
+def test_journey_with_authentication(recovery_factory, tmp_path: Path) -> None:
+    """Recovery (adbd asks who we are) -> reboot:sideload -> minadbd (asks nothing) -> sideload."""
+    running = recovery_factory(mode="recovery")
+    with connect_adb(running.name) as client:
+        assert client.banner.mode == "recovery"
+        client.reboot("sideload")
+    assert running.phone.recovery.trusted_keys()  # the owner allowed us on the way
+    rom = make_rom_zip(tmp_path / "rom.zip")
+    with connect_adb(running.name, send_public_key=False) as client:
+        assert client.banner.mode == "sideload"
+        assert sideload_host(client, rom).outcome == DONE
+    assert running.phone.recovery.sideloaded_path.read_bytes() == rom.read_bytes()
+
+
 def test_requests_follow_a_recovery_reading_a_zip(sideload_phone, tmp_path: Path, monkeypatch) -> None:
     """End of file first (EOCD), central directory, every block in order, then entries again."""
     from unlocker.emulator import installer

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -99,4 +98,3 @@ def test_cli_adb_devices_and_status_on_usb(usb_bench, capsys) -> None:
     assert done.value.code == 0
     report = json.loads(capsys.readouterr().out)
     assert (report["mode"], report["serial"], report["product"]) == ("sideload", "USBADB01", "alioth")
-    assert os.environ.get("ANDROID_SERIAL") is None

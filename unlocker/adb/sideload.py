@@ -35,6 +35,7 @@ from unlocker.errors import (
     DeviceDisconnected,
     PreflightError,
     ProtocolError,
+    ServiceRefused,
     SideloadFailed,
     TransportTimeout,
 )
@@ -103,7 +104,16 @@ def sideload_host(
         result = SideloadResult(UNKNOWN, size, block_size, blocks, 0, 0, 0)
         seen = bytearray(blocks)
         read_block = _block_reader(f)
-        stream = client.open(f"sideload-host:{size}:{block_size}")
+        try:
+            stream = client.open(f"sideload-host:{size}:{block_size}")
+        except ServiceRefused as e:
+            raise ServiceRefused(
+                _("{phone}: the recovery refused the sideload").format(phone=client.name),
+                hint=_(
+                    "Choose 'Apply from ADB' on the phone again. A recovery of Android 4.4 or older "
+                    "knows only the old way: {command}."
+                ).format(command=commands.show(commands.SIDELOAD, "--legacy", path.name)),
+            ) from e
         try:
             while True:
                 request = stream.read_exact(BLOCK_REQUEST_SIZE, timeout=wait)

@@ -50,7 +50,7 @@ def open_adb(serial: str | None, *, send_public_key: bool = True) -> Iterator[Ad
 
 
 def _size(n: int) -> str:
-    return f"{n / (1024 * 1024):.1f} MiB"  # i18n: not user-facing (a number with its unit)
+    return f"{n / (1024 * 1024):.1f} MiB"
 
 
 def _require_sideload_mode(client: AdbClient) -> None:

@@ -88,8 +88,13 @@ def adb_next_step(facts: PhoneFacts) -> str:
             command=sideload
         )
     if facts.mode == "device":
-        return _("Phone is running Android: run {command} to install a ROM from its recovery.").format(
-            command=commands.show(commands.ADB_REBOOT_SIDELOAD)
+        to_bootloader = commands.show(commands.ADB_REBOOT_BOOTLOADER)
+        if facts.unlocked is False:
+            return _(
+                "Phone is running Android and its bootloader is locked: run {reboot}, then {unlock}."
+            ).format(reboot=to_bootloader, unlock=commands.show(commands.UNLOCK))
+        return _("Phone is running Android: run {reboot}, then {status} shows what to do next.").format(
+            reboot=to_bootloader, status=commands.show(commands.STATUS)
         )
     last = facts.last_install or {}
     if last.get("ok") == "1":

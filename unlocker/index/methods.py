@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from unlocker import commands
 from unlocker.i18n import _
 from unlocker.index.model import Device, Method
 
@@ -92,7 +93,7 @@ class Step:
         if self.action == "wipe_super":
             return _("wipe-super with {artefact}").format(artefact=self.artefact)
         if self.action == "sideload":
-            return f"adb sideload {self.artefact}"  # a command line: the same in every language
+            return f"{commands.SIDELOAD} {self.artefact}"  # a command line: the same in every language
         return str(self.text)
 
 
