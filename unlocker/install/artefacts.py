@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Protocol
 
 from unlocker import commands
-from unlocker.download.fetch import Artifact, fetch
 from unlocker.errors import ChecksumMismatch, InstallError, KitError, PreflightError, WrongPhone
 from unlocker.i18n import _
 from unlocker.install.plan import InstallPlan, PlannedArtefact
@@ -81,18 +80,6 @@ def parse_file_options(values: Iterable[str]) -> dict[str, Path]:
             )
         result[artefact.strip()] = file
     return result
-
-
-def check_file_options(plan: InstallPlan, files: dict[str, Path]) -> None:
-    unknown = sorted(set(files) - set(plan.artefacts))
-    if unknown:
-        from unlocker.errors import UsageError
-
-        raise UsageError(
-            _("--file {artefacts}: this install needs no such file; it needs {needed}").format(
-                artefacts=", ".join(unknown), needed=", ".join(plan.artefacts)
-            )
-        )
 
 
 def use_given_file(plan: InstallPlan, artefact_id: str, path: Path) -> PlannedArtefact:
@@ -187,6 +174,8 @@ def download(
             _("{file}: no checksum is known, so it cannot be downloaded safely").format(file=item.filename),
             hint=_("Pass a copy you trust with {option}.").format(option=f"--file {artefact_id}=PATH"),
         )
+    from unlocker.download.fetch import Artifact, fetch  # requests: only when something is downloaded
+
     if progress is not None:
         progress.start(item.filename, item.size)
     try:
