@@ -14,7 +14,7 @@ import pytest
 from tests.install.conftest import Published
 from tests.install.scripted import ScriptedUI, install, request_for
 from unlocker.emulator import parse_fault
-from unlocker.errors import UnlockerError
+from unlocker.errors import PreflightError, UnlockerError
 from unlocker.install import journey
 from unlocker.install.journal import all_journals
 
@@ -94,3 +94,32 @@ def test_fault_then_resume(case: str, phone_factory, in_process, alioth_build: P
     for partition in FLASHED:
         assert flashes[partition] == (2 if partition == faulty else 1), (partition, flashes)
     assert _sideloads(running) == (2 if step == 14 else 1)
+
+
+def test_resume_rechecks_what_finished_steps_left(phone_factory, in_process, alioth_build: Published) -> None:
+    running = phone_factory(unlocked=True, faults=[parse_fault("fail:reboot-recovery=reboot refused")])
+    ui = ScriptedUI(running)
+    with pytest.raises(UnlockerError):
+        install(request_for(running), ui)
+    assert all_journals()[0].first_unfinished() == 9
+
+    running.phone.set_state("unlocked", False)  # someone relocked it meanwhile
+    with pytest.raises(PreflightError, match="locked now"):
+        journey.resume(request_for(running, rom=None), ui)
+    running.phone.set_state("unlocked", True)
+
+    running.phone.set_state("current_slot", "b")  # the phone now starts from the other slot
+    journey.resume(request_for(running, rom=None), ui)
+    for partition, image in FLASHED.items():  # written again, to the slot the phone starts from
+        assert running.partition(partition.replace("_a", "_b")) == alioth_build.images[image].read_bytes()
+    assert any("active slot changed from a to b" in note for note in ui.notes)
+    flashed = [c for c in running.phone.commands_received if c.startswith("flash:")]
+    assert flashed == [
+        "flash:boot_a",
+        "flash:dtbo_a",
+        "flash:vendor_boot_a",
+        "flash:boot_b",
+        "flash:dtbo_b",
+        "flash:vendor_boot_b",
+    ]
+    assert all_journals()[0].finished

@@ -98,8 +98,7 @@ class Runner:
             self.journal.finish()
             return
         try:
-            if seen.in_fastboot:
-                self._recheck_fastboot(seen)
+            self._recheck(seen)
             number = self.journal.first_unfinished()
             assert number is not None
             self.ui.note(
@@ -121,7 +120,9 @@ class Runner:
 
     # --- resuming -----------------------------------------------------------------------------
 
-    def _recheck_fastboot(self, seen: Seen) -> None:
+    def _recheck(self, seen: Seen) -> None:
+        """What the finished steps left, as far as the phone tells in its mode (the bootloader
+        says it all; a recovery with a shell says lock state and slot; sideload mode nothing)."""
         if seen.unlocked is False:
             raise PreflightError(
                 _("the bootloader is locked now; what the install wrote cannot be used on a locked phone"),
