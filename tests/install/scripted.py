@@ -58,7 +58,8 @@ class ScriptedUI:
 
 def request_for(running: RunningPhone, **kwargs: Any) -> journey.Request:
     kwargs.setdefault("rom", "lineageos")
-    return journey.Request(name=running.name, timeout=2.0, recovery=connect_recovery, **kwargs)
+    kwargs.setdefault("timeout", 2.0)
+    return journey.Request(name=running.name, recovery=connect_recovery, **kwargs)
 
 
 def install(request: journey.Request, ui: ScriptedUI) -> InstallPlan | None:

@@ -51,17 +51,17 @@ def test_whole_journey(phone_factory, in_process, alioth_build: Published) -> No
 FAULTS = {
     "3 instruct: Ctrl+C": dict(stop_at=3),
     "4 reboot: Ctrl+C": dict(stop_at=4),
-    # The phone stops answering from the probe before the reboot on, for longer than the wait
-    # (a stall or two alone are waited out). Each fault counts only the commands the ones before
-    # it let through, so all say #2: together they stall the 2nd to 5th look.
-    "5 wait for bootloader: stall": dict(faults=["stall:getvar:is-userspace#2"] * 4),
+    # The phone stops answering at the look before the reboot and at the wait's first look, which
+    # outlasts the wait (1 s). Each fault counts only the commands the one before let through,
+    # so both say #2: the 2nd and 3rd look stall.
+    "5 wait for bootloader: stall": dict(faults=["stall:getvar:is-userspace#2"] * 2, timeout=1.0),
     "6 flash boot: cable pulled mid-download": dict(faults=["disconnect@100000"]),
     "7 flash dtbo: FAIL": dict(faults=["fail:flash:dtbo_a=Flashing failed"]),
     "8 flash vendor_boot: stall": dict(faults=["stall:download#3"]),
     "9 reboot recovery: FAIL": dict(faults=["fail:reboot-recovery=reboot refused"]),
     "10 wait for recovery: process killed": dict(stop_at=10),
     "11 instruct: Ctrl+C": dict(stop_at=11),
-    "13 wait for sideload: menu not chosen": dict(skip_menu=True),
+    "13 wait for sideload: menu not chosen": dict(skip_menu=True, timeout=1.0),
     "14 sideload: cable pulled mid-package": dict(faults=[f"disconnect@{FASTBOOT_BYTES + 100000}"]),
     "15 reboot system: refused": dict(faults=["fail:reboot:"]),
 }
@@ -74,7 +74,7 @@ def test_fault_then_resume(case: str, phone_factory, in_process, alioth_build: P
     running = phone_factory(unlocked=True, faults=[parse_fault(f) for f in spec.get("faults", [])])
     ui = ScriptedUI(running, stop_at=spec.get("stop_at"), skip_menu=spec.get("skip_menu", False))
     with pytest.raises((UnlockerError, KeyboardInterrupt)):
-        install(request_for(running), ui)
+        install(request_for(running, timeout=spec.get("timeout", 2.0)), ui)
     stopped = all_journals()[0]
     assert stopped.state == "stopped" and stopped.last_error
     assert stopped.first_unfinished() == step

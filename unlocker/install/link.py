@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -27,7 +27,16 @@ from unlocker.transport.select import parse_device_name
 
 FASTBOOT_MODES = ("bootloader", "fastbootd")
 ADB_MODES = ("recovery", "sideload", "device", "rescue")
-POLL = 0.25  # seconds between looks while waiting for a mode
+# Seconds between looks while waiting for a mode: soon at first (a mode change often takes a
+# moment only), then less often (a real phone takes seconds to reboot; each look opens a link).
+POLL_FIRST, POLL_MAX = 0.05, 0.5
+
+
+def _pauses() -> Iterator[float]:
+    pause = POLL_FIRST
+    while True:
+        yield pause
+        pause = min(pause * 2, POLL_MAX)
 
 SideloadProgress = Callable[[int, int], None]  # (bytes sent so far, total)
 
@@ -183,11 +192,12 @@ class PhoneLink:
     def wait_for_any(self, timeout: float | None = None) -> Seen | None:
         """The phone in whatever mode it shows up in within ``timeout`` seconds (it may be rebooting)."""
         deadline = time.monotonic() + (self.timeout if timeout is None else timeout)
+        pauses = _pauses()
         while True:
             seen = self.probe()
             if seen is not None or time.monotonic() >= deadline:
                 return seen
-            time.sleep(POLL)
+            time.sleep(next(pauses))
 
     def wait_for(self, mode: str, timeout: float | None = None, *, exact: bool = False) -> Seen:
         """The phone in ``mode`` (see :func:`satisfies`; ``exact``: that mode only), waiting up to
@@ -196,6 +206,7 @@ class PhoneLink:
         deadline = time.monotonic() + limit
         last: Seen | None = None
         self.unauthorized = None
+        pauses = _pauses()
         while True:
             seen = self.probe()
             if seen is not None:
@@ -205,7 +216,7 @@ class PhoneLink:
             if time.monotonic() >= deadline:
                 break
             self.close()
-            time.sleep(POLL)
+            time.sleep(next(pauses))
         self.close()
         if self.unauthorized is not None and last is None:
             raise self.unauthorized
