@@ -31,14 +31,15 @@ ALLOWED: dict[str, set[str]] = {
     "device": {"transport", "fastboot", "adb", "index"},
     "flashing": {"transport", "fastboot", "device", "sparse"},
     "unlock": {"transport", "fastboot", "device", "xiaomi", "index"},
-    "install": {"transport", "fastboot", "adb", "device", "sparse", "flashing", "unlock", "xiaomi", "index", "download"},
+    "install": {"transport", "fastboot", "adb", "device", "sparse", "flashing", "unlock", "xiaomi", "index", "download", "stock"},
+    "stock": {"transport", "fastboot", "device", "sparse", "flashing", "index", "download"},
     "support": {"transport", "fastboot", "adb", "device", "index", "xiaomi", "download", "install"},
     # The virtual phone shares the protocols' parsers, never their clients (see EMULATOR_MAY_USE).
     "emulator": {"sparse"},
     "api": {"transport", "fastboot", "adb", "device", "sparse", "flashing", "unlock", "xiaomi", "index", "download", "install"},
     "cli": {
         "transport", "fastboot", "adb", "device", "sparse", "flashing", "unlock", "xiaomi", "index",
-        "download", "install", "support", "emulator", "api",
+        "download", "install", "support", "emulator", "api", "stock",
     },
 }  # fmt: skip
 EMULATOR_MAY_USE = {

@@ -16,6 +16,8 @@ The package is layered; every import points down (``tests/test_layers.py`` check
 - ``unlocker.unlock``: unlock flows, one module per vendor, chosen by the firmware index;
 - ``unlocker.index``: the firmware index (devices, ROMs, install methods), queries, live update;
 - ``unlocker.download``: resumable, verified, mirror-aware downloads;
+- ``unlocker.stock``: stock firmware packages (Xiaomi fastboot ROMs, OTA payloads): inspect,
+  plan and flash them through the flash engine, with the codename and anti-rollback guards;
 - ``unlocker.support``: ``doctor`` and the redacted support ``report``;
 - ``unlocker.emulator``: the virtual phone (shares the protocol's parsers, never its client);
 - ``unlocker.api``: the small public API below; ``unlocker.cli``: the thin click shell.

@@ -35,6 +35,9 @@ INSTALL = "unlocker install"
 INSTALL_RESUME = "unlocker install --resume"
 INSTALL_STATUS = "unlocker install --status"
 KIT = "unlocker kit"
+INSPECT = "unlocker inspect"
+STOCK = "unlocker stock"
+PAYLOAD_EXTRACT = "unlocker payload extract"
 
 
 def show(command: str, *args: str) -> str:

@@ -127,6 +127,21 @@ class FlashError(UnlockerError):
     """Flashing stopped part-way; the message names the partition and the piece."""
 
 
+# --- firmware packages ------------------------------------------------------------------------
+
+
+class PackageError(UnlockerError):
+    """A firmware package (fastboot ROM, OTA zip, payload) is damaged, hostile or not understood."""
+
+
+class RollbackRefused(PreflightError):
+    """The package is older than the phone's anti-rollback index: flashing it would brick the phone."""
+
+
+class DiskSpaceError(UnlockerError):
+    """Unpacking on this computer failed: not enough free space, or the folder cannot be written."""
+
+
 # --- unlocking --------------------------------------------------------------------------------
 
 

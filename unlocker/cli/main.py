@@ -67,6 +67,9 @@ COMMANDS: dict[str, str] = {
     "emulate": "emulate_cmd",
     "sideload": "adb_cmds",
     "adb": "adb_cmds",
+    "inspect": "stock_cmds",
+    "stock": "stock_cmds",
+    "payload": "stock_cmds",
 }
 
 _debug = False

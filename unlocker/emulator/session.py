@@ -25,6 +25,8 @@ BOOT_MAGIC = b"ANDROID!"  # Android boot (and recovery) image header
 MAX_COMMAND = 4096
 # fastbootd refuses these during a snapshot merge (AOSP device/flashing.cpp).
 _MERGE_PROTECTED = ("userdata", "metadata", "misc")
+# Xiaomi's CRC lists: pseudo-partitions an ABL keeps to check later flashes (flash_all.sh).
+_XIAOMI_CRC_LISTS = ("crclist", "sparsecrclist")
 
 
 class Session:
@@ -232,6 +234,10 @@ class Session:
             return self._fail(self._locked_message("Flashing"))
         if not self._download_size:
             return self._fail("no image downloaded")
+        if partition in _XIAOMI_CRC_LISTS and phone.profile.vendor == "xiaomi" and phone.mode == "bootloader":
+            with open(phone.download_path(), "rb") as src:
+                phone.write_raw(partition, _Limited(src, self._download_size), self._download_size)
+            return [b"OKAY"]
         size = self._partition_size(partition)
         if size is None:
             if phone.mode == "bootloader" and partition in phone.logical_partitions():
