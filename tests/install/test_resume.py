@@ -123,3 +123,27 @@ def test_resume_rechecks_what_finished_steps_left(phone_factory, in_process, ali
         "flash:vendor_boot_b",
     ]
     assert all_journals()[0].finished
+
+
+def test_stock_firmware_first(phone_factory, in_process, alioth_build: Published, tmp_path) -> None:
+    """`--stock PACKAGE`: the required-firmware step flashes a Xiaomi fastboot ROM (unlocker stock's
+    checks), then LineageOS goes on top; resuming after it does not flash the package again."""
+    from tests.stock.builders import build_rom, rom_images
+
+    running = phone_factory(unlocked=True, faults=[parse_fault("fail:reboot-recovery=reboot refused")])
+    stock_images = rom_images()
+    package = build_rom(tmp_path, images=stock_images)
+    ui = ScriptedUI(running)
+    with pytest.raises(UnlockerError):
+        install(request_for(running, stock=package), ui)
+    journal = all_journals()[0]
+    assert journal.plan.steps[2].action == "stock" and journal.done(3)
+    assert 3 not in ui.acknowledged  # nothing to confirm: the package itself is flashed
+    journey.resume(request_for(running, rom=None), ui)
+    _assert_installed(running, alioth_build)
+    stock_files = {"abl": "abl.elf", "modem": "NON-HLOS.bin", "vbmeta": "vbmeta.img"}
+    for partition, file in stock_files.items():  # the stock firmware stays below LineageOS
+        for slot in ("a", "b"):
+            assert running.partition(f"{partition}_{slot}").startswith(stock_images[file]), partition
+    assert running.partition("boot_b").startswith(stock_images["boot.img"])  # LineageOS went to slot a
+    assert sum(c.startswith("flash:abl_a") for c in running.phone.commands_received) == 1  # not redone

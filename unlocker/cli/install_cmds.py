@@ -207,6 +207,15 @@ def _show_status(as_json: bool) -> None:
     type=click.Path(file_okay=False, path_type=Path),
     help=_("Install from an offline kit made with `unlocker kit` (no network needed)."),
 )
+@click.option(
+    "--stock",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    metavar="PACKAGE",
+    help=_(
+        "Flash this stock firmware (a Xiaomi fastboot ROM .tgz) at the step that needs the required "
+        "stock firmware, with `unlocker stock`'s checks."
+    ),
+)
 @click.option("--resume", is_flag=True, help=_("Continue the install recorded for the attached phone."))
 @click.option("--status", "show_status", is_flag=True, help=_("Show the recorded installs and exit."))
 @yes_option
@@ -219,6 +228,7 @@ def install(
     build: str | None,
     file_options: tuple[str, ...],
     kit: Path | None,
+    stock: Path | None,
     resume: bool,
     show_status: bool,
     yes: bool,
@@ -232,14 +242,16 @@ def install(
     from unlocker.install import journey
     from unlocker.install.artefacts import parse_file_options
 
-    if resume and (rom or build or dry_run):
-        raise UsageError(_("--resume goes on with the recorded plan; leave out ROM, --build and --dry-run"))
+    if resume and (rom or build or dry_run or stock):
+        raise UsageError(
+            _("--resume goes on with the recorded plan; leave out ROM, --build, --stock and --dry-run")
+        )
     if kit is not None and (rom or build):
         raise UsageError(_("--kit decides the ROM and the build; leave out ROM and --build"))
     bars = progress_enabled(no_progress)
     ui = CliUI(yes=yes, as_json=as_json, bars=bars)
     request = journey.default_request(
-        name=serial, rom=rom, build=build, files=parse_file_options(file_options), kit=kit
+        name=serial, rom=rom, build=build, files=parse_file_options(file_options), kit=kit, stock=stock
     )
     if resume:
         journal = journey.resume(request, ui)

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from unlocker import commands, paths, settings
-from unlocker.errors import DeviceNotFound, InstallError, KitError, WrongPhone
+from unlocker.errors import DeviceNotFound, InstallError, KitError, UsageError, WrongPhone
 from unlocker.i18n import _
 from unlocker.index.cache import CacheUnreadable
 from unlocker.index.cache import load as load_cached
@@ -24,7 +24,7 @@ from unlocker.install.artefacts import Progress
 from unlocker.install.journal import Journal, all_journals, find
 from unlocker.install.kit import Kit, load_kit, write_manifest
 from unlocker.install.link import PhoneLink, RecoveryConnector, Seen
-from unlocker.install.plan import InstallPlan, PlannedArtefact
+from unlocker.install.plan import InstallPlan, PlannedArtefact, with_stock
 from unlocker.install.preflight import check_identity, check_phone
 from unlocker.install.prepare import kit_methods, plan_from_index, plan_from_kit
 from unlocker.install.runner import InstallUI, Runner
@@ -48,6 +48,7 @@ class Request:
     build: str | None = None
     files: dict[str, Path] = field(default_factory=dict)
     kit: Path | None = None
+    stock: Path | None = None  # a stock firmware package for the required-firmware step
     timeout: float = DEFAULT_TIMEOUT
     recovery: RecoveryConnector | None = None
     refresh: bool = True  # refresh the build list when no build is known
@@ -110,6 +111,43 @@ def _check_kit_against_cache(kit: Kit) -> None:
 
 def plan_for(request: Request, seen: Seen) -> InstallPlan:
     """The plan for the phone ``seen``; checks the files given by hand or in the kit."""
+    plan = _plan_for(request, seen)
+    if request.stock is not None:
+        _add_stock(plan, request.stock)
+    return plan
+
+
+def _add_stock(plan: InstallPlan, package: Path) -> None:
+    digest = files_mod.sha256_file(package)  # the journal keeps it: a resume checks the same file
+    item = PlannedArtefact(
+        "stock", package.name, package.stat().st_size, digest, source="file", path=str(package.resolve())
+    )
+    if not with_stock(plan, item):
+        raise UsageError(
+            _(
+                "the index names no stock firmware for {codename}, so there is no step to flash {file} in"
+            ).format(codename=plan.codename, file=package.name),
+            hint=_("Flash it on its own first with {command}, then install.").format(
+                command=commands.show(commands.STOCK, package.name)
+            ),
+        )
+
+
+def check_stock(plan: InstallPlan, link: PhoneLink) -> list[str]:
+    """The stock package against the phone, before anything is written (its plan, in words)."""
+    item = plan.artefacts.get("stock")
+    if item is None or item.path is None:
+        return []
+    if link.client is None:
+        return [_("the stock firmware is checked against the phone in fastboot mode, before it is flashed")]
+    from unlocker.stock import plan_stock
+
+    stock = plan_stock(link.client, Path(item.path))
+    lines = [_("stock firmware: {line}").format(line=line) for line in stock.describe()]
+    return [*lines, _("stock firmware: the install goes on in fastboot mode instead of the package's reboot")]
+
+
+def _plan_for(request: Request, seen: Seen) -> InstallPlan:
     if request.kit is not None:
         kit = load_kit(request.kit)
         _check_kit_against_cache(kit)
@@ -163,7 +201,7 @@ def install(request: Request, ui: InstallUI, before_start: BeforeStart) -> Insta
     try:
         seen = identify(link)
         plan = plan_for(request, seen)
-        notes = preflight(plan, seen)
+        notes = preflight(plan, seen) + check_stock(plan, link)
         if not before_start(plan, seen, notes):
             return None
         link.close()  # downloads can take long: the phone is looked for again when the steps start

@@ -38,6 +38,7 @@ def _pauses() -> Iterator[float]:
         yield pause
         pause = min(pause * 2, POLL_MAX)
 
+
 SideloadProgress = Callable[[int, int], None]  # (bytes sent so far, total)
 
 

@@ -22,10 +22,12 @@ ROLE_UNLOCK = "unlock"  # about unlocking the bootloader: satisfied when the pho
 ROLE_FIRMWARE = "firmware"  # the required stock firmware: the person confirms it is on the phone
 ROLE_SIDELOAD_MENU = "sideload_menu"  # "choose Apply from ADB": the step that brings sideload mode
 
+#: The install's own action (not the index's): flash a stock firmware package the person named.
+STOCK = "stock"
 #: Steps that write to the phone; preflight must have passed before the first of them.
-WRITE_ACTIONS = ("flash", "boot", "wipe_super", "sideload")
+WRITE_ACTIONS = ("flash", "boot", "wipe_super", "sideload", STOCK)
 #: Steps run over fastboot (the phone must be in the bootloader or fastbootd).
-FASTBOOT_ACTIONS = ("flash", "boot", "wipe_super")
+FASTBOOT_ACTIONS = ("flash", "boot", "wipe_super", STOCK)
 
 
 @dataclass(frozen=True)
@@ -389,11 +391,37 @@ def entry_modes(plan: InstallPlan) -> list[str | None]:
             current = step.mode
         elif step.action == "boot":
             current = "recovery"
+        elif step.action == STOCK:
+            current = "bootloader"  # the package is flashed in fastboot mode, and no reboot follows
         elif step.action == "sideload":
             current = "recovery"  # a recovery goes back to its menu after installing a package
         elif step.role == ROLE_SIDELOAD_MENU:
             current = "sideload"  # the person chose Apply from ADB
     return modes
+
+
+def with_stock(plan: InstallPlan, package: PlannedArtefact) -> bool:
+    """Flash ``package`` (a stock firmware the person named) where the method asks for the
+    required stock firmware, instead of asking whether it is on the phone. False when the plan
+    has no such step (the index names no required firmware for this phone)."""
+    for i, step in enumerate(plan.steps):
+        if step.role != ROLE_FIRMWARE:
+            continue
+        plan.steps[i] = replace(
+            step,
+            action=STOCK,
+            text=_(
+                "Flash the stock firmware {file}; its model and anti-rollback index are checked first, "
+                "and no lock command is ever sent"
+            ).format(file=package.filename),
+            artefact=package.id,
+            confirm=False,
+            hands=_("Keep the cable in and do not press any button until the step is done."),
+            erases=_("all data on the phone, and every partition the package holds"),
+        )
+        plan.artefacts[package.id] = package
+        return True
+    return False
 
 
 def replace_artefact(plan: InstallPlan, artefact_id: str, **changes: Any) -> PlannedArtefact:

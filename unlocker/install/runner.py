@@ -29,6 +29,7 @@ from unlocker.install.plan import (
     FASTBOOT_ACTIONS,
     ROLE_SIDELOAD_MENU,
     ROLE_UNLOCK,
+    STOCK,
     PlannedStep,
     entry_modes,
     mode_words,
@@ -219,6 +220,8 @@ class Runner:
             return self._boot(step)
         if action == "sideload":
             return self._sideload(step)
+        if action == STOCK:
+            return self._stock(step)
         raise UnlockerError(
             _("step {number}: unlocker cannot run '{action}'").format(number=step.number, action=action)
         )
@@ -307,6 +310,24 @@ class Runner:
         client.boot()
         self.link.close()
         return {"booted": path.name}
+
+    def _stock(self, step: PlannedStep) -> dict[str, Any]:
+        from unlocker.stock import apply_stock, plan_stock
+
+        client, _facts = self._fastboot_facts(step)
+        item = self.plan.artefact(str(step.artefact))
+        stock = plan_stock(client, self._path(step))  # its own checks: model, anti-rollback, no lock
+        result = apply_stock(
+            client, stock, confirm=self.ui.confirm, reporter=self.ui.flash_reporter(), reboot=False
+        )
+        return {
+            "file": item.filename,
+            "sha256": item.sha256,
+            "version": stock.version,
+            "written": result.written,
+            "erased": result.erased,
+            "verified": _("the phone accepted every piece"),
+        }
 
     def _sideload(self, step: PlannedStep) -> dict[str, Any]:
         link = self.link.adb("sideload")
