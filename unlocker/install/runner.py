@@ -82,15 +82,21 @@ class Runner:
                 record = self.journal.mark_done(number, detail)
                 self.ui.finished(step, total, record)
             self.journal.finish()
-        except KeyboardInterrupt:
-            self.journal.stop(_("interrupted (Ctrl+C)"))
-            raise
-        except UnlockerError as e:
-            self.journal.stop(str(e))
-            e.hint = resume_hint(e.hint)
+        except BaseException as e:
+            self._stopped(e)
             raise
         finally:
             self.link.close()
+
+    def _stopped(self, error: BaseException) -> None:
+        """Record why the journey stopped; the steps done so far stay done."""
+        if isinstance(error, UnlockerError):
+            self.journal.stop(str(error))
+            error.hint = resume_hint(error.hint)
+        elif isinstance(error, KeyboardInterrupt):
+            self.journal.stop(_("interrupted (Ctrl+C)"))
+        else:  # a prompt answered with Ctrl+C, or a bug (its report is written by the CLI)
+            self.journal.stop(_("interrupted, or stopped by an unexpected error"))
 
     def resume(self, seen: Seen) -> None:
         """Re-check what the finished steps left, bring the phone back to where the journey stood, go on."""
@@ -108,13 +114,8 @@ class Runner:
                 )
             )
             self.bring_to(entry_modes(self.plan)[number - 1])
-        except KeyboardInterrupt:
-            self.journal.stop(_("interrupted (Ctrl+C)"))
-            self.link.close()
-            raise
-        except UnlockerError as e:
-            self.journal.stop(str(e))
-            e.hint = resume_hint(e.hint)
+        except BaseException as e:
+            self._stopped(e)
             self.link.close()
             raise
         self.run()
