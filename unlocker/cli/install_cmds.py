@@ -267,7 +267,7 @@ def install(
         if as_json:
             click.echo(json.dumps({"event": "plan", **plan.to_json()}, default=str))
         confirm(
-            _("Install {rom} {version} on this {codename}? This erases all data on the phone.").format(
+            _("Install {rom} {version} on the phone ({codename})? This erases all data on it.").format(
                 rom=plan.rom_name, version=plan.build_version, codename=plan.codename
             ),
             yes=yes,
@@ -285,7 +285,7 @@ def _done(plan: InstallPlan, as_json: bool) -> None:
         return
     click.echo(
         _(
-            "Done: {rom} {version} is installed on this {codename}. Its first start takes several minutes."
+            "Done: {rom} {version} is installed on the phone ({codename}). Its first start takes several minutes."
         ).format(rom=plan.rom_name, version=plan.build_version, codename=plan.codename)
     )
 
