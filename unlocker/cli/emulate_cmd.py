@@ -162,8 +162,8 @@ def emulate(
         server = EmulatorServer(phone, host, port)
     except OSError as e:
         raise UsageError(
-            _("cannot listen on {host}:{port}: {reason}").format(
-                host=host, port=port, reason=e.strerror or e
+            _("cannot listen on {host}:{port} (fastboot) and {adb_port} (adb): {reason}").format(
+                host=host, port=port, adb_port=port + 1, reason=e.strerror or e
             ),
             hint=_("Pick another --port, or stop the program using it."),
         ) from e
