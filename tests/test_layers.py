@@ -44,7 +44,7 @@ ALLOWED: dict[str, set[str]] = {
     "unlock": {"transport", "fastboot", "device", "xiaomi", "index"},
     "install": {"transport", "fastboot", "adb", "device", "sparse", "flashing", "unlock", "xiaomi", "index", "download", "stock"},
     "stock": {"transport", "fastboot", "device", "sparse", "flashing", "index", "download"},
-    "support": {"transport", "fastboot", "adb", "device", "index", "xiaomi", "download"},
+    "support": {"transport", "fastboot", "adb", "device", "index", "xiaomi", "download", "install"},
     # The virtual phone shares the protocols' parsers, never their clients (see EMULATOR_MAY_USE).
     "emulator": {"sparse"},
     "api": {"transport", "fastboot", "adb", "device", "sparse", "flashing", "unlock", "xiaomi", "index", "download", "install"},

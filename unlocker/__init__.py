@@ -18,6 +18,8 @@ The package is layered; every import points down (``tests/test_layers.py`` check
 - ``unlocker.download``: resumable, verified, mirror-aware downloads;
 - ``unlocker.stock``: stock firmware packages (Xiaomi fastboot ROMs, OTA payloads): inspect,
   plan and flash them through the flash engine, with the codename and anti-rollback guards;
+- ``unlocker.install``: the guided install of a ROM: plans from the index's methods, verified
+  files, offline kits, the journal per phone, the runner that resumes;
 - ``unlocker.support``: ``doctor`` and the redacted support ``report``;
 - ``unlocker.emulator``: the virtual phone (shares the protocol's parsers, never its client);
 - ``unlocker.api``: the small public API below; ``unlocker.cli``: the thin click shell.

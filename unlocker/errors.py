@@ -273,3 +273,22 @@ class FileAccessError(UnlockerError):
         if path is None:
             return cls(_("the operating system refused: {reason}").format(reason=reason), hint=hint)
         return cls(_("cannot use {path}: {reason}").format(path=path, reason=reason), hint=hint)
+
+
+# --- guided install ---------------------------------------------------------------------------
+
+
+class InstallError(UnlockerError):
+    """A guided install cannot start or go on; its journal says where it stopped."""
+
+
+class WrongPhone(PreflightError):
+    """The phone attached is not the one the build, kit or unfinished install is for."""
+
+
+class ChecksumMismatch(UnlockerError):
+    """A file's sha256 differs from the one the index, the ROM project or a kit gives."""
+
+
+class KitError(InstallError):
+    """An offline kit is incomplete, damaged or edited."""

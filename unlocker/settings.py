@@ -72,6 +72,11 @@ VARIABLES: tuple[Variable, ...] = (
     Variable(
         "UNLOCKER_CRDROID_OTA_URL", "crDroid OTA data used by `index update`", "crDroid's OTA repository"
     ),
+    Variable(
+        "UNLOCKER_INSTALL_TIMEOUT",
+        "seconds `unlocker install` waits for the phone to appear in the mode a step needs",
+        "300",
+    ),
 )
 
 _KNOWN = {v.name for v in VARIABLES}

@@ -72,6 +72,8 @@ COMMANDS: dict[str, str] = {
     "roms": "index_cmds",
     "index": "index_cmds",
     "download": "download_cmds",
+    "install": "install_cmds",
+    "kit": "install_cmds",
     "doctor": "support_cmds",
     "report": "support_cmds",
     "emulate": "emulate_cmd",

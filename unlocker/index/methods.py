@@ -76,6 +76,7 @@ class Step:
     text: str | None = None
     confirm: bool = False
     method: str = ""  # the method the step came from (for messages)
+    when: str | None = None  # the condition that put the step in (the installer gives some a role)
 
     def describe(self) -> str:
         """The step in plain words (an ``instruct`` step's text is the index's own)."""
@@ -126,12 +127,16 @@ def _expand(name: str, methods: Mapping[str, Method], device: Device, stack: tup
 def _step(action: str, raw: Mapping[str, Any], device: Device, item: str | None, method: str) -> Step:
     value = raw[action]
     if action in ("reboot", "wait_for"):
-        return Step(action, mode=value, method=method)
+        return Step(action, mode=value, method=method, when=raw.get("when"))
     if action == "instruct":
-        return Step(action, text=value, confirm=bool(raw.get("confirm")), method=method)
+        return Step(action, text=value, confirm=bool(raw.get("confirm")), method=method, when=raw.get("when"))
     partition = _substitute(value["partition"], device, item) if "partition" in value else None
     return Step(
-        action, partition=partition, artefact=_substitute(value["artefact"], device, item), method=method
+        action,
+        partition=partition,
+        artefact=_substitute(value["artefact"], device, item),
+        method=method,
+        when=raw.get("when"),
     )
 
 
