@@ -16,7 +16,6 @@ from typing import Any
 
 from unlocker import __version__, paths
 from unlocker.errors import UnlockerError
-from unlocker.install.journal import report_section
 from unlocker.support.doctor import run_checks
 from unlocker.support.redact import Redactor, installation_key
 
@@ -30,7 +29,7 @@ def build_report(device_name: str | None, *, include_phone: bool = True) -> dict
         "python": platform.python_version(),
         "checks": [c.to_json() for c in run_checks()],
         "phone": None,
-        "installs": report_section(),  # the install journals: steps done, last error
+        "installs": _installs(),  # the install journals: steps done, last error
     }
     identifiers: list[str] = [*_usb_serials(), *_account_ids()]
     if device_name:
@@ -111,3 +110,10 @@ def _user() -> str | None:
         return getpass.getuser()
     except (OSError, KeyError, ImportError):
         return None
+
+
+def _installs() -> list[dict[str, object]]:
+    # Imported here: the journals pull in the index (and YAML), which `unlocker --help` never needs.
+    from unlocker.install.journal import report_section
+
+    return report_section()
