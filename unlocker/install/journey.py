@@ -234,20 +234,24 @@ def journal_name(name: str | None) -> str | None:
 
 
 def _by_model(seen: Seen, name: str | None) -> Journal | None:
-    """A phone that does not tell its serial (sideload mode has no shell to ask): the one
-    unfinished install for its model, named the same way."""
+    """When the phone's serial finds no journal (sideload mode has no shell to ask for it, or
+    the install started where the phone did not say it): the one unfinished install for its
+    model, named the same way, whose serial is unknown or the same."""
     candidates = [
         j
         for j in all_journals()
         if not j.finished
         and j.plan.names_phone(seen.product)
         and (not name or j.phone.get("name") in (None, name))
+        and (not seen.serial or j.phone.get("serial") in (None, seen.serial))
     ]
     return candidates[0] if len(candidates) == 1 else None
 
 
 def journal_for(seen: Seen, name: str | None) -> Journal:
-    journal = find(seen.serial, name) if seen.serial else _by_model(seen, name)
+    journal = find(seen.serial, name) if seen.serial else None
+    if journal is None or journal.finished:
+        journal = _by_model(seen, name) or journal
     if journal is None or journal.finished:
         others = [j for j in all_journals() if not j.finished and j is not journal]
         if others:
