@@ -7,18 +7,15 @@ is one byte stream that may span several frames.
 
 from __future__ import annotations
 
-import socket
 import struct
 import time
 
-from unlocker import commands
-from unlocker.errors import DeviceDisconnected, DeviceNotFound, ProtocolError, TransportTimeout
+from unlocker.errors import DeviceDisconnected, ProtocolError, TransportTimeout
 from unlocker.i18n import _
-from unlocker.transport.base import Transport
+from unlocker.transport.socket_link import CONNECT_TIMEOUT, SocketTransport
 
 DEFAULT_PORT = 5554
 HANDSHAKE_TIMEOUT = 2.0
-CONNECT_TIMEOUT = 5.0
 _LENGTH = struct.Struct(">Q")
 # A frame length beyond this is garbage on the wire, not data: refuse rather than allocate it.
 MAX_FRAME = 256 * 1024 * 1024
@@ -27,33 +24,17 @@ MAX_FRAME = 256 * 1024 * 1024
 SLOWEST_RATE = 1024 * 1024  # bytes per second
 
 
-class TcpTransport(Transport):
+class TcpTransport(SocketTransport):
     # Large frames: fewer per-frame costs on both ends (a frame may carry a whole data phase).
     max_write_size = 8 * 1024 * 1024
 
     def __init__(
         self, host: str, port: int = DEFAULT_PORT, *, connect_timeout: float = CONNECT_TIMEOUT
     ) -> None:
-        self.host = host
-        self.port = port
-        self.name = f"tcp:{host}:{port}"
-        self.connect_timeout = connect_timeout
-        self._sock: socket.socket | None = None
-        self._pending = b""  # rest of a frame larger than the caller's read size
+        super().__init__(host, port, connect_timeout=connect_timeout)
 
     def open(self) -> None:
-        try:
-            sock = socket.create_connection((self.host, self.port), timeout=self.connect_timeout)
-        except (OSError, UnicodeError) as e:  # UnicodeError: a host name IDNA cannot encode
-            reason = getattr(e, "strerror", None) or e
-            raise DeviceNotFound(
-                _("{phone}: cannot connect ({reason})").format(phone=self.name, reason=reason),
-                hint=_(
-                    "Check the address and that the phone (or {command}) is listening on that port."
-                ).format(command=commands.show(commands.EMULATE)),
-            ) from e
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self._sock = sock
+        sock = self._connect()
         try:
             sock.settimeout(HANDSHAKE_TIMEOUT)
             sock.sendall(b"FB01")
@@ -99,15 +80,6 @@ class TcpTransport(Transport):
                 hint=_("The phone closed the connection: check it is still in fastboot mode and retry."),
             ) from e
 
-    def _send_all(self, sock: socket.socket, data: bytes | bytearray | memoryview) -> None:
-        """sendall, where each send must make progress within ``write_timeout`` (sendall's own
-        timeout would bound the whole transfer instead, however fast it goes)."""
-        view = memoryview(data).cast("B")
-        sock.settimeout(self.write_timeout)
-        while view:
-            sent = sock.send(view)
-            view = view[sent:]
-
     def read(self, size: int, timeout: float) -> bytes:
         if not self._pending:
             deadline = time.monotonic() + timeout
@@ -124,19 +96,6 @@ class TcpTransport(Transport):
                 return b""
         data, self._pending = self._pending[:size], self._pending[size:]
         return data
-
-    def close(self) -> None:
-        if self._sock is not None:
-            try:
-                self._sock.close()
-            finally:
-                self._sock = None
-                self._pending = b""
-
-    def _require(self) -> socket.socket:
-        if self._sock is None:
-            raise DeviceDisconnected(_("{phone}: not connected").format(phone=self.name))
-        return self._sock
 
     def _recv_exact(self, n: int, deadline: float) -> bytes:
         """``n`` bytes by ``deadline`` (time.monotonic()): a reply trickled byte by byte still ends."""

@@ -7,48 +7,32 @@ messages straight onto the stream, so this transport adds nothing: ``write`` sen
 
 from __future__ import annotations
 
-import socket
-
-from unlocker import commands
-from unlocker.errors import DeviceDisconnected, DeviceNotFound, TransportTimeout
+from unlocker.errors import DeviceDisconnected, TransportTimeout
 from unlocker.i18n import _
-from unlocker.transport.base import Transport
+from unlocker.transport.socket_link import CONNECT_TIMEOUT, SocketTransport
 
-CONNECT_TIMEOUT = 5.0
 # One recv asks for at least this much: fewer system calls when small reads follow each other.
 _RECV_SIZE = 256 * 1024
 
 
-class TcpStreamTransport(Transport):
-    max_write_size = 8 * 1024 * 1024
-
+class TcpStreamTransport(SocketTransport):
     def __init__(self, host: str, port: int, *, connect_timeout: float = CONNECT_TIMEOUT) -> None:
-        self.host = host
-        self.port = port
-        self.name = f"tcp:{host}:{port}"
-        self.connect_timeout = connect_timeout
-        self._sock: socket.socket | None = None
-        self._pending = b""
+        super().__init__(host, port, connect_timeout=connect_timeout)
 
     def open(self) -> None:
-        try:
-            sock = socket.create_connection((self.host, self.port), timeout=self.connect_timeout)
-        except (OSError, UnicodeError) as e:  # UnicodeError: a host name IDNA cannot encode
-            reason = getattr(e, "strerror", None) or e
-            raise DeviceNotFound(
-                _("{phone}: cannot connect ({reason})").format(phone=self.name, reason=reason),
-                hint=_(
-                    "Check the address and that the phone (or {command}) is listening on that port."
-                ).format(command=commands.show(commands.EMULATE)),
-            ) from e
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self._sock = sock
+        self._connect()
 
     def write(self, data: bytes | bytearray | memoryview) -> None:
         sock = self._require()
         try:
-            sock.settimeout(None)
-            sock.sendall(data)
+            self._send_all(sock, data)
+        except TimeoutError as e:
+            raise TransportTimeout(
+                _("{phone}: the phone took no data for {seconds} s").format(
+                    phone=self.name, seconds=f"{self.write_timeout:g}"
+                ),
+                hint=_("Check that the phone is still in the same mode and the cable is firm, then retry."),
+            ) from e
         except OSError as e:
             raise DeviceDisconnected(
                 _("{phone}: connection lost while sending ({reason})").format(
@@ -80,16 +64,3 @@ class TcpStreamTransport(Transport):
             self._pending = data
         data, self._pending = self._pending[:size], self._pending[size:]
         return data
-
-    def close(self) -> None:
-        if self._sock is not None:
-            try:
-                self._sock.close()
-            finally:
-                self._sock = None
-                self._pending = b""
-
-    def _require(self) -> socket.socket:
-        if self._sock is None:
-            raise DeviceDisconnected(_("{phone}: not connected").format(phone=self.name))
-        return self._sock

@@ -1,0 +1,66 @@
+"""What both TCP transports share: connecting to a phone by host and port, sending with a
+progress-based deadline, and closing. ``tcp.py`` adds fastboot's handshake and frames on top;
+``tcp_stream.py`` sends adb's messages as they are."""
+
+from __future__ import annotations
+
+import socket
+
+from unlocker import commands
+from unlocker.errors import DeviceDisconnected, DeviceNotFound
+from unlocker.i18n import _
+from unlocker.transport.base import Transport
+
+CONNECT_TIMEOUT = 5.0
+
+
+class SocketTransport(Transport):
+    """A TCP connection to ``host:port``, named ``tcp:HOST:PORT`` like Google's tools name it."""
+
+    max_write_size = 8 * 1024 * 1024
+
+    def __init__(self, host: str, port: int, *, connect_timeout: float = CONNECT_TIMEOUT) -> None:
+        self.host = host
+        self.port = port
+        self.name = f"tcp:{host}:{port}"
+        self.connect_timeout = connect_timeout
+        self._sock: socket.socket | None = None
+        self._pending = b""  # bytes received but not yet handed to the caller
+
+    def _connect(self) -> socket.socket:
+        try:
+            sock = socket.create_connection((self.host, self.port), timeout=self.connect_timeout)
+        except (OSError, UnicodeError) as e:  # UnicodeError: a host name IDNA cannot encode
+            reason = getattr(e, "strerror", None) or e
+            raise DeviceNotFound(
+                _("{phone}: cannot connect ({reason})").format(phone=self.name, reason=reason),
+                hint=_(
+                    "Check the address and that the phone (or {command}) is listening on that port."
+                ).format(command=commands.show(commands.EMULATE)),
+            ) from e
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self._sock = sock
+        return sock
+
+    def _send_all(self, sock: socket.socket, data: bytes | bytearray | memoryview) -> None:
+        """sendall, where each send must make progress within ``write_timeout`` (sendall's own
+        timeout would bound the whole transfer instead, however fast it goes). Raises
+        TimeoutError when the phone stops taking data."""
+        view = memoryview(data).cast("B")
+        sock.settimeout(self.write_timeout)
+        while view:
+            sent = sock.send(view)
+            view = view[sent:]
+
+    def close(self) -> None:
+        if self._sock is not None:
+            try:
+                self._sock.close()
+            finally:
+                self._sock = None
+                self._pending = b""
+
+    def _require(self) -> socket.socket:
+        if self._sock is None:
+            raise DeviceDisconnected(_("{phone}: not connected").format(phone=self.name))
+        return self._sock
