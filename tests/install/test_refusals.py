@@ -13,7 +13,7 @@ import pytest
 from tests.install.conftest import Published, publish
 from tests.install.fake_builds import make_image, make_rom_zip
 from tests.install.scripted import ScriptedUI, install, request_for
-from unlocker.errors import ChecksumMismatch, InstallError, KitError, WrongPhone
+from unlocker.errors import ChecksumMismatch, InstallError, KitError, PreflightError, WrongPhone
 from unlocker.install import journey
 
 
@@ -89,4 +89,25 @@ def test_damaged_or_edited_kit(phone_factory, in_process, alioth_build: Publishe
     (kit / "manifest.json").unlink()
     with pytest.raises(KitError, match="has no manifest.json"):
         install(request, ScriptedUI(running))
+    _untouched(running)
+
+
+def test_low_battery(phone_factory, in_process) -> None:
+    running = phone_factory(unlocked=True, variables={"battery-soc-ok": "no", "battery-voltage": "3390"})
+    with pytest.raises(PreflightError, match=r"low battery \(3390 mV\)") as caught:
+        install(request_for(running), ScriptedUI(running))
+    assert "Charge the phone" in str(caught.value.hint)
+    _untouched(running)
+
+
+def test_not_enough_disk_for_the_downloads(phone_factory, in_process, monkeypatch) -> None:
+    import shutil
+
+    from unlocker.install import artefacts
+
+    usage = shutil.disk_usage("/")
+    monkeypatch.setattr(artefacts.shutil, "disk_usage", lambda path: usage._replace(free=10 * 1024 * 1024))
+    running = phone_factory(unlocked=True)
+    with pytest.raises(PreflightError, match="not enough free disk space"):
+        install(request_for(running), ScriptedUI(running))
     _untouched(running)

@@ -26,8 +26,6 @@ ROLE_SIDELOAD_MENU = "sideload_menu"  # "choose Apply from ADB": the step that b
 STOCK = "stock"
 #: Steps that write to the phone; preflight must have passed before the first of them.
 WRITE_ACTIONS = ("flash", "boot", "wipe_super", "sideload", STOCK)
-#: Steps run over fastboot (the phone must be in the bootloader or fastbootd).
-FASTBOOT_ACTIONS = ("flash", "boot", "wipe_super", STOCK)
 
 
 @dataclass(frozen=True)
@@ -422,9 +420,3 @@ def with_stock(plan: InstallPlan, package: PlannedArtefact) -> bool:
         plan.artefacts[package.id] = package
         return True
     return False
-
-
-def replace_artefact(plan: InstallPlan, artefact_id: str, **changes: Any) -> PlannedArtefact:
-    item = replace(plan.artefacts[artefact_id], **changes)
-    plan.artefacts[artefact_id] = item
-    return item

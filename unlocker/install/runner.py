@@ -26,7 +26,6 @@ from unlocker.install.artefacts import Progress
 from unlocker.install.journal import Journal
 from unlocker.install.link import PhoneLink, Seen, satisfies
 from unlocker.install.plan import (
-    FASTBOOT_ACTIONS,
     ROLE_SIDELOAD_MENU,
     ROLE_UNLOCK,
     STOCK,
@@ -378,7 +377,3 @@ class Runner:
                 hint=_("Send it again: choose Apply from ADB on the phone."),
             )
         return _("the recovery reports {file} installed").format(file=filename)
-
-
-def fastboot_step(step: PlannedStep) -> bool:
-    return step.action in FASTBOOT_ACTIONS
