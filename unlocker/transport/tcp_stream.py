@@ -31,7 +31,9 @@ class TcpStreamTransport(SocketTransport):
                 _("{phone}: the phone took no data for {seconds} s").format(
                     phone=self.name, seconds=f"{self.write_timeout:g}"
                 ),
-                hint=_("Check that the phone is still in the same mode and the cable is firm, then retry."),
+                hint=_(
+                    "Check that the phone's screen still shows the same mode and the cable is firm, then retry."
+                ),
             ) from e
         except OSError as e:
             raise DeviceDisconnected(
