@@ -20,15 +20,7 @@ class AdbRecovery:
         self.name = client.name
 
     def identity(self) -> Seen:
-        facts = read_adb_facts(self.client)
-        return Seen(
-            mode=facts.mode,
-            product=facts.product,
-            serial=facts.serial,
-            unlocked=facts.unlocked,
-            current_slot=facts.current_slot,
-            last_install=facts.last_install,
-        )
+        return Seen.of(read_adb_facts(self.client))
 
     def sideload(self, path: Path, progress: SideloadProgress | None) -> str:
         """Serve the package until the recovery has it; "done", or "unknown" when it went away

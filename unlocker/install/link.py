@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Protocol
 
 from unlocker.device.connect import connect_fastboot
-from unlocker.device.facts import Variables, read_facts
+from unlocker.device.facts import PhoneFacts, Variables, read_facts
 from unlocker.errors import AdbUnauthorized, InstallError, ProtocolError, TransportError, UnlockerError
 from unlocker.fastboot.client import FastbootClient
 from unlocker.i18n import _
@@ -54,6 +54,20 @@ class Seen:
     battery_voltage_mv: int | None = None
     current_slot: str | None = None
     last_install: dict[str, str] | None = None  # the recovery's verdict on its last package
+
+    @classmethod
+    def of(cls, facts: PhoneFacts, *, serial: str | None = None) -> Seen:
+        """The install's view of the phone's facts record (read over fastboot or adb)."""
+        return cls(
+            mode=facts.mode,
+            product=facts.product,
+            serial=serial if serial is not None else facts.serial,
+            unlocked=facts.unlocked,
+            battery_soc_ok=facts.battery_soc_ok,
+            battery_voltage_mv=facts.battery_voltage_mv,
+            current_slot=facts.current_slot,
+            last_install=facts.last_install,
+        )
 
     @property
     def in_fastboot(self) -> bool:
@@ -108,15 +122,7 @@ def satisfies(found: str, wanted: str) -> bool:
 def identify_fastboot(client: FastbootClient) -> Seen:
     variables = Variables(client)
     facts = read_facts(client, variables=variables)
-    return Seen(
-        mode=facts.mode,
-        product=facts.product,
-        serial=variables.get("serialno"),
-        unlocked=facts.unlocked,
-        battery_soc_ok=facts.battery_soc_ok,
-        battery_voltage_mv=facts.battery_voltage_mv,
-        current_slot=facts.current_slot,
-    )
+    return Seen.of(facts, serial=variables.get("serialno"))
 
 
 class PhoneLink:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import socket
 
 from unlocker import commands
-from unlocker.errors import DeviceDisconnected, DeviceNotFound
+from unlocker.errors import DeviceDisconnected, DeviceNotFound, TransportTimeout
 from unlocker.i18n import _
 from unlocker.transport.base import Transport
 
@@ -41,6 +41,28 @@ class SocketTransport(Transport):
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self._sock = sock
         return sock
+
+    def _send(self, *parts: bytes | bytearray | memoryview, stalled_hint: str, lost_hint: str) -> None:
+        """Send ``parts`` in order; a phone that stops taking data or goes away becomes
+        TransportTimeout or DeviceDisconnected, with the caller's (protocol's) next step."""
+        sock = self._require()
+        try:
+            for part in parts:
+                self._send_all(sock, part)
+        except TimeoutError as e:
+            raise TransportTimeout(
+                _("{phone}: the phone took no data for {seconds} s").format(
+                    phone=self.name, seconds=f"{self.write_timeout:g}"
+                ),
+                hint=stalled_hint,
+            ) from e
+        except OSError as e:
+            raise DeviceDisconnected(
+                _("{phone}: connection lost while sending ({reason})").format(
+                    phone=self.name, reason=e.strerror or e
+                ),
+                hint=lost_hint,
+            ) from e
 
     def _send_all(self, sock: socket.socket, data: bytes | bytearray | memoryview) -> None:
         """sendall, where each send must make progress within ``write_timeout`` (sendall's own

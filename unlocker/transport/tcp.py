@@ -59,26 +59,14 @@ class TcpTransport(SocketTransport):
             )
 
     def write(self, data: bytes | bytearray | memoryview) -> None:
-        sock = self._require()
-        try:
-            self._send_all(sock, _LENGTH.pack(len(data)))
-            self._send_all(sock, data)
-        except TimeoutError as e:
-            raise TransportTimeout(
-                _("{phone}: the phone took no data for {seconds} s").format(
-                    phone=self.name, seconds=f"{self.write_timeout:g}"
-                ),
-                hint=_(
-                    "Check that the phone still shows the fastboot screen and the cable is firm, then retry."
-                ),
-            ) from e
-        except OSError as e:
-            raise DeviceDisconnected(
-                _("{phone}: connection lost while sending ({reason})").format(
-                    phone=self.name, reason=e.strerror or e
-                ),
-                hint=_("The phone closed the connection: check it is still in fastboot mode and retry."),
-            ) from e
+        self._send(
+            _LENGTH.pack(len(data)),
+            data,
+            stalled_hint=_(
+                "Check that the phone still shows the fastboot screen and the cable is firm, then retry."
+            ),
+            lost_hint=_("The phone closed the connection: check it is still in fastboot mode and retry."),
+        )
 
     def read(self, size: int, timeout: float) -> bytes:
         if not self._pending:
