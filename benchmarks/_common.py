@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
 import platform
 import shutil
@@ -25,6 +26,13 @@ ROOT = Path(__file__).resolve().parent.parent
 # Every child imports this checkout's package, whatever the current directory and whatever an
 # editable install elsewhere points at (PYTHONPATH is searched before the editable finder).
 os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+
+# Our commands keep their config, state (phone locks, journals) and cache in a throw-away directory,
+# the same fresh start for every run of a script, and nothing of the person's own is touched.
+_HOME = Path(tempfile.mkdtemp(prefix="bench-home-"))
+atexit.register(shutil.rmtree, _HOME, True)
+for _name in ("CONFIG", "STATE", "CACHE"):
+    os.environ.setdefault(f"UNLOCKER_{_name}_DIR", str(_HOME / _name.lower()))
 
 
 def machine(title: str) -> None:
