@@ -58,6 +58,10 @@ def main() -> None:
         "--only", nargs="+", metavar="NAME", help="run only these scripts (names without .py)"
     )
     args = parser.parse_args()
+    scripts = plan(args.long_rounds, args.smoke)
+    unknown = set(args.only or ()) - {name for name, _ in scripts}
+    if unknown:
+        parser.error(f"no such benchmark: {', '.join(sorted(unknown))}")
     env = dict(os.environ)
     # Extracted payload images in RAM when there is room for the 4 GiB partition and its copy.
     shm = Path("/dev/shm")
@@ -66,7 +70,7 @@ def main() -> None:
     took: list[tuple[str, str]] = []
     failed = []
     start_all = time.monotonic()
-    for name, script_args in plan(args.long_rounds, args.smoke):
+    for name, script_args in scripts:
         if args.only and name not in args.only:
             continue
         cmd = [sys.executable, str(HERE / f"{name}.py"), *script_args]
