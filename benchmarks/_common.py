@@ -29,10 +29,13 @@ os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.g
 
 # Our commands keep their config, state (phone locks, journals) and cache in a throw-away directory,
 # the same fresh start for every run of a script, and nothing of the person's own is touched.
-_HOME = Path(tempfile.mkdtemp(prefix="bench-home-"))
-atexit.register(shutil.rmtree, _HOME, True)
-for _name in ("CONFIG", "STATE", "CACHE"):
-    os.environ.setdefault(f"UNLOCKER_{_name}_DIR", str(_HOME / _name.lower()))
+# Helpers started by a script (e.g. download.py's server) inherit it and make none of their own.
+_DIRS = [f"UNLOCKER_{name}_DIR" for name in ("CONFIG", "STATE", "CACHE")]
+if not all(name in os.environ for name in _DIRS):
+    _HOME = Path(tempfile.mkdtemp(prefix="bench-home-"))
+    atexit.register(shutil.rmtree, _HOME, True)
+    for _name in _DIRS:
+        os.environ.setdefault(_name, str(_HOME / _name.split("_")[1].lower()))
 
 
 def machine(title: str) -> None:
