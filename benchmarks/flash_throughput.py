@@ -1,67 +1,80 @@
-"""Flash throughput over loopback TCP to the virtual phone: `unlocker flash` vs Google's `fastboot flash`.
+"""Flash time, whole command: `unlocker flash` vs Google's `fastboot flash` into a discard-only device.
 
-Both clients flash the same image into the same virtual phone (its own process), the partition
-file removed before every run so neither inherits the other's allocated file; best of 5, with the
-order alternating. Usage: python benchmarks/flash_throughput.py [SIZE_MIB]   (default 1024)
+The device (benchmarks/discard_device.py, its own process, max-download-size 256 MiB) answers like
+an unlocked phone and drops every downloaded byte, so what is measured is the client: start-up,
+preflight, reading and cutting the image, sending. Images are in /dev/shm when it has room.
+Paired alternating rounds; ratio = our time / fastboot's time, per pair.
+
+Usage: python benchmarks/flash_throughput.py [--rounds N] [--large MIB] [--small MIB] [--chunks N]
+       (defaults: 10 rounds, 1024 MiB, 256 MiB, 262144 one-block chunks)
 """
 
 from __future__ import annotations
 
-import shutil
-import subprocess
+import argparse
 import sys
-import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks._common import MiB, make_image, start_emulator, table, timed, unlocker_cmd  # noqa: E402
+from benchmarks._common import (  # noqa: E402
+    MiB,
+    Paired,
+    machine,
+    make_image,
+    make_many_chunks,
+    make_sparse,
+    paired,
+    paired_table,
+    rounds_arg,
+    run,
+    start_discard,
+    stop,
+    unlocker_cmd,
+    workdir,
+)
 
-ROUNDS = 5
+
+def compare(label: str, image: Path, name: str, rounds: int) -> Paired:
+    return paired(
+        label,
+        lambda: run(unlocker_cmd("flash", "system", str(image), "-s", name, "--yes", "--no-progress")),
+        lambda: run(["fastboot", "-s", name, "flash", "system", str(image)]),
+        rounds,
+    )
 
 
 def main() -> None:
-    size = int(sys.argv[1]) * MiB if len(sys.argv) > 1 else 1024 * MiB
-    with tempfile.TemporaryDirectory() as tmp:
-        work = Path(tmp)
-        raw = work / "system.raw"
-        make_image(raw, size)
-        sparse = work / "system.simg"
-        subprocess.run(["img2simg", str(raw), str(sparse)], check=True)
-        # The phone's partitions live in RAM when possible: disk writeback otherwise swamps the comparison.
-        shm = Path("/dev/shm")
-        state = Path(tempfile.mkdtemp(dir=shm)) if shm.is_dir() else work / "phone"
-        emulator, name = start_emulator(
-            state, "--profile", "xiaomi-legacy", "--max-download-size", str(256 * MiB)
-        )
-        rows = [("image", "unlocker MB/s", "fastboot MB/s", "ratio (ours/theirs)")]
-        try:
-            partition = state / "partitions" / "system.img"
-            clients = {
-                "ours": lambda image: unlocker_cmd(
-                    "flash", "system", str(image), "-s", name, "--yes", "--no-progress"
-                ),
-                "theirs": lambda image: ["fastboot", "-s", name, "flash", "system", str(image)],
-            }
-            for label, image in (("raw", raw), ("sparse (img2simg)", sparse)):
-                best = {"ours": float("inf"), "theirs": float("inf")}
-                for round_ in range(ROUNDS):
-                    order = ("ours", "theirs") if round_ % 2 == 0 else ("theirs", "ours")
-                    for who in order:
-                        partition.unlink(missing_ok=True)
-                        best[who] = min(best[who], timed(clients[who](image)))
-                ours, theirs = size / best["ours"] / 1e6, size / best["theirs"] / 1e6
-                rows.append(
-                    (f"{size // MiB} MiB {label}", f"{ours:.0f}", f"{theirs:.0f}", f"{ours / theirs:.2f}")
-                )
-        finally:
-            emulator.terminate()
-            emulator.wait()
-            shutil.rmtree(state, ignore_errors=True)
-    print(
-        f"flash, max-download-size 256 MiB, loopback TCP, same virtual phone, best of {ROUNDS} (whole command)"
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    rounds_arg(parser, 10)
+    parser.add_argument("--large", type=int, default=1024, help="MiB of the large images (default 1024)")
+    parser.add_argument("--small", type=int, default=256, help="MiB of the small images (default 256)")
+    parser.add_argument("--chunks", type=int, default=262144, help="chunks of the many-chunk image")
+    args = parser.parse_args()
+    machine(
+        "flash throughput: unlocker flash vs fastboot flash, whole command, discard-only device, "
+        "max-download-size 256 MiB, loopback TCP"
     )
-    table(rows)
+    # A 4096-byte block per chunk: the partition must hold chunks * 4096 bytes.
+    need = max(args.large * MiB, args.chunks * 4096)
+    device, name = start_discard(256 * MiB, f"partition-size:system={max(need, 3 << 30):#x}")
+    rows: list[tuple[Paired, str]] = []
+    try:
+        for mib, goal in ((args.large, "<= 1.0"), (args.small, "<= 1.3")):
+            with workdir(2 * mib * MiB) as work:
+                raw, sparse = work / "system.raw", work / "system.simg"
+                make_image(raw, mib * MiB)
+                make_sparse(raw, sparse)
+                rows.append((compare(f"{mib} MiB raw", raw, name, args.rounds), goal))
+                rows.append((compare(f"{mib} MiB sparse (img2simg)", sparse, name, args.rounds), goal))
+        with workdir(args.chunks * 2100) as work:
+            image = work / "chunks.simg"
+            make_many_chunks(image, args.chunks)
+            label = f"{args.chunks * 4096 // MiB} MiB sparse, {args.chunks} chunks"
+            rows.append((compare(label, image, name, args.rounds), "<= 1.0"))
+    finally:
+        stop(device)
+    paired_table(rows)
 
 
 if __name__ == "__main__":

@@ -13,13 +13,15 @@ the ROM zip, reboot.
   `adb wait-for-sideload`, `adb sideload`, `adb wait-for-recovery`, `adb reboot` (adb's server
   started untimed beforehand).
 
-Timed: the whole command or script, best of N with the order alternating; between runs the phone
-is back in its bootloader with its partitions and sideloaded copy removed (untimed).
-Usage: python benchmarks/install_journey.py [ZIP_MIB [ROUNDS]]   (default: 1024 3)
+Timed: the whole command or script, paired alternating rounds (ratio = our time / the script's,
+per pair; goal <= 1.0); between runs the phone is back in its bootloader with its partitions and
+sideloaded copy removed (untimed).
+Usage: python benchmarks/install_journey.py [--rounds N] [--size ZIP_MIB]   (defaults: 10, 1024)
 """
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import json
 import os
@@ -32,7 +34,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks._common import MiB, make_image, table, unlocker_cmd  # noqa: E402
+from benchmarks._common import (  # noqa: E402
+    MiB,
+    Sample,
+    machine,
+    make_image,
+    paired,
+    paired_table,
+    rounds_arg,
+    run,
+    unlocker_cmd,
+)
 from benchmarks.sideload_throughput import GoogleAdb, make_rom_zip  # noqa: E402
 
 IMAGES = {"boot": 64 * MiB, "dtbo": 8 * MiB, "vendor_boot": 64 * MiB}
@@ -147,22 +159,16 @@ def google_script(phone: Phone, adb: GoogleAdb, images: dict[str, Path], rom_zip
     return "\n".join(lines) + "\n"
 
 
-def timed(cmd: list[str], env: dict[str, str]) -> float | None:
-    """Seconds, or None when the command hung (Google's adb server can keep a dead link: the
-    round is then run again after a restart of the server)."""
-    start = time.perf_counter()
-    try:
-        subprocess.run(
-            cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, timeout=300
-        )
-    except subprocess.TimeoutExpired:
-        return None
-    return time.perf_counter() - start
-
-
 def main() -> None:
-    size = int(sys.argv[1]) * MiB if len(sys.argv) > 1 else 1024 * MiB
-    rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 3
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    rounds_arg(parser, 10)
+    parser.add_argument("--size", type=int, default=1024, help="MiB of the ROM zip (default 1024)")
+    args = parser.parse_args()
+    size = args.size * MiB
+    machine(
+        f"whole install on the virtual phone: boot+dtbo+vendor_boot ({sum(IMAGES.values()) // MiB} MiB) and a "
+        f"{args.size} MiB ROM zip; unlocker install --kit vs a fastboot + adb script"
+    )
     shm = Path("/dev/shm")
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
@@ -179,50 +185,42 @@ def main() -> None:
         phone = Phone(state)
         script = work / "google.sh"
         env = {**os.environ, "UNLOCKER_CONFIG_DIR": str(work / "config"), "HOME": str(work / "home")}
-        best = {"ours": float("inf"), "theirs": float("inf")}
         hangs = {"ours": 0, "theirs": 0}
+
+        def once(who: str) -> Sample:
+            for _attempt in range(3):
+                phone.reset()
+                if who == "ours":
+                    run_env = {**env, "UNLOCKER_STATE_DIR": tempfile.mkdtemp(dir=work)}
+                    cmd = unlocker_cmd(
+                        "install", "--kit", str(kit), "-s", phone.fastboot, "--yes", "--no-progress"
+                    )
+                else:  # written each time: a restarted phone listens on new ports
+                    script.write_text(google_script(phone, adb, images, rom_zip))
+                    run_env, cmd = env, ["sh", str(script)]
+                try:
+                    sample = run(cmd, run_env, timeout=300)
+                except subprocess.TimeoutExpired:
+                    # Google's adb server can keep a dead link: restart it and the phone, run again.
+                    hangs[who] += 1
+                    adb("kill-server")
+                    adb("start-server")
+                    phone.restart()
+                    continue
+                phone.check(images, rom_zip)
+                return sample
+            raise RuntimeError(f"{who}: hung three times in a row")
+
         try:
-            for round_ in range(rounds):
-                order = ("ours", "theirs") if round_ % 2 == 0 else ("theirs", "ours")
-                for who in order:
-                    for _attempt in range(3):
-                        phone.reset()
-                        if who == "ours":
-                            run_env = {**env, "UNLOCKER_STATE_DIR": tempfile.mkdtemp(dir=work)}
-                            cmd = unlocker_cmd(
-                                "install", "--kit", str(kit), "-s", phone.fastboot, "--yes", "--no-progress"
-                            )
-                        else:  # written each time: a restarted phone listens on new ports
-                            script.write_text(google_script(phone, adb, images, rom_zip))
-                            run_env, cmd = env, ["sh", str(script)]
-                        seconds = timed(cmd, run_env)
-                        if seconds is not None:
-                            break
-                        hangs[who] += 1
-                        adb("kill-server")
-                        adb("start-server")
-                        phone.restart()
-                    else:
-                        raise RuntimeError(f"{who}: hung three times in a row")
-                    best[who] = min(best[who], seconds)
-                    phone.check(images, rom_zip)
+            result = paired(
+                f"install, {args.size} MiB zip", lambda: once("ours"), lambda: once("theirs"), args.rounds
+            )
         finally:
             adb.close()
             phone.close()
             shutil.rmtree(state, ignore_errors=True)
-    total = size + sum(IMAGES.values())
-    print(
-        f"whole install on the virtual phone: boot+dtbo+vendor_boot ({sum(IMAGES.values()) // MiB} MiB) "
-        f"and a {size // MiB} MiB ROM zip, loopback TCP, best of {rounds} (whole command / script)"
-    )
-    table(
-        [
-            ("client", "seconds", "MB/s overall"),
-            ("unlocker install --kit", f"{best['ours']:.2f}", f"{total / best['ours'] / 1e6:.0f}"),
-            ("fastboot + adb script", f"{best['theirs']:.2f}", f"{total / best['theirs'] / 1e6:.0f}"),
-            ("ratio (theirs/ours time)", f"{best['theirs'] / best['ours']:.2f}", ""),
-        ]
-    )
+    print("loopback TCP, whole command / script; anchor: the fastboot + adb script")
+    paired_table([(result, "<= 1.0")])
     if any(hangs.values()):
         print(f"runs that hung and were repeated: unlocker {hangs['ours']}, fastboot + adb {hangs['theirs']}")
 

@@ -2,21 +2,23 @@
 
 Both clients send the same zip to the same virtual phone (its own process, state on tmpfs), the
 recovery asking for blocks as a real one does (end of file, central directory, every block, the
-entries again: about 1.0x the file plus a few blocks). Timed: the whole client command, best of
-N with the order alternating; between runs the phone is put back into sideload mode (untimed;
-Google's adb server is reconnected then, since the phone's adb link drops with the mode change).
-Also the peak RSS of each client process alone (os.wait4), for a small and the large zip: ours
-must not grow with the zip.
+entries again: about 1.0x the file plus a few blocks). Timed: the whole client command, paired
+alternating rounds (ratio = our time / adb's time, per pair); between runs the phone is put back
+into sideload mode (untimed; Google's adb server is reconnected then, since the phone's adb link
+drops with the mode change). Also the peak RSS of each client process alone (wait4's ru_maxrss),
+for a small and the large zip: ours must not grow with the zip.
 
-Usage: python benchmarks/sideload_throughput.py [SIZE_MIB [ROUNDS]]   (default: 1024 3)
+Usage: python benchmarks/sideload_throughput.py [--rounds N] [--size MIB]   (defaults: 10, 1024)
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -26,7 +28,19 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks._common import MiB, table, unlocker_cmd  # noqa: E402
+from benchmarks._common import (  # noqa: E402
+    MiB,
+    Sample,
+    machine,
+    paired,
+    paired_table,
+    peak_rss_mib,
+    rounds_arg,
+    rss_floor_note,
+    run,
+    table,
+    unlocker_cmd,
+)
 
 SMALL_MIB = 64
 
@@ -42,18 +56,6 @@ def make_rom_zip(path: Path, size: int) -> None:
                 piece = os.urandom(min(left, 4 * MiB))
                 entry.write(piece)
                 left -= len(piece)
-
-
-def run(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
-    """(seconds, peak RSS MiB) of exactly this child process."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
-    _, status, usage = os.wait4(proc.pid, 0)
-    elapsed = time.perf_counter() - start
-    code = os.waitstatus_to_exitcode(status)
-    if code:
-        raise subprocess.CalledProcessError(code, cmd)
-    return elapsed, usage.ru_maxrss / 1024
 
 
 class Phone:
@@ -123,8 +125,12 @@ class GoogleAdb:
 
 
 def main() -> None:
-    size = int(sys.argv[1]) * MiB if len(sys.argv) > 1 else 1024 * MiB
-    rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 3
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    rounds_arg(parser, 10)
+    parser.add_argument("--size", type=int, default=1024, help="MiB of the ROM zip (default 1024)")
+    args = parser.parse_args()
+    size = args.size * MiB
+    machine(f"sideload of a {args.size} MiB zip to the virtual recovery: unlocker sideload vs adb sideload")
     shm = Path("/dev/shm")
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
@@ -142,47 +148,44 @@ def main() -> None:
             "ours": lambda z: unlocker_cmd("sideload", str(z), "-s", phone.adb, "--yes", "--no-progress"),
             "theirs": lambda z: adb.command("-s", serial, "sideload", str(z)),
         }
+
+        def ready(who: str) -> None:
+            phone.to_sideload()
+            if who == "theirs":
+                adb.reconnect(serial)
+
+        def once(who: str) -> Sample:
+            ready(who)
+            sample = run(clients[who](zips["large"]), adb.env if who == "theirs" else env)
+            if (state / "sideloaded.zip").stat().st_size != zips["large"].stat().st_size:
+                raise RuntimeError(f"{who}: the phone did not keep the whole package")
+            return sample
+
         try:
-            best = {"ours": float("inf"), "theirs": float("inf")}
+            result = paired(f"{args.size} MiB zip", lambda: once("ours"), lambda: once("theirs"), args.rounds)
             rss: dict[tuple[str, str], float] = {}
-            for round_ in range(rounds):
-                order = ("ours", "theirs") if round_ % 2 == 0 else ("theirs", "ours")
-                for who in order:
-                    phone.to_sideload()
-                    if who == "theirs":
-                        adb.reconnect(serial)
-                    elapsed, peak = run(clients[who](zips["large"]), env)
-                    if (state / "sideloaded.zip").stat().st_size != zips["large"].stat().st_size:
-                        raise RuntimeError(f"{who}: the phone did not keep the whole package")
-                    best[who] = min(best[who], elapsed)
-                    rss[(who, "large")] = max(rss.get((who, "large"), 0.0), peak)
-            for who in ("ours", "theirs"):
-                phone.to_sideload()
-                if who == "theirs":
-                    adb.reconnect(serial)
-                rss[(who, "small")] = run(clients[who](zips["small"]), env)[1]
+            for zip_ in ("small", "large"):
+                for who in ("ours", "theirs"):
+                    ready(who)
+                    rss[(who, zip_)] = peak_rss_mib(
+                        clients[who](zips[zip_]), adb.env if who == "theirs" else env
+                    )
         finally:
             adb.close()
             phone.close()
             shutil.rmtree(state, ignore_errors=True)
-    mib = size // MiB
-    ours, theirs = size / best["ours"] / 1e6, size / best["theirs"] / 1e6
-    print(
-        f"sideload of a {mib} MiB zip to the virtual recovery, loopback TCP, best of {rounds} (whole command)"
-    )
-    table(
-        [
-            ("zip", "unlocker MB/s", "adb MB/s", "ratio (ours/theirs)"),
-            (f"{mib} MiB", f"{ours:.0f}", f"{theirs:.0f}", f"{ours / theirs:.2f}"),
-        ]
-    )
+    mb_s = [
+        size / statistics.median(s.seconds for s in samples) / 1e6 for samples in (result.ours, result.theirs)
+    ]
+    print(f"loopback TCP, whole command; median MB/s: unlocker {mb_s[0]:.0f}, adb {mb_s[1]:.0f}")
+    paired_table([(result, "<= 1.0")])
     print()
-    print("peak RSS of the client process alone (os.wait4)")
+    print(rss_floor_note() + "; for adb the client, not its server")
     table(
         [
             ("zip", "unlocker MiB", "adb MiB"),
-            (f"{SMALL_MIB} MiB", f"{rss[('ours', 'small')]:.0f}", f"{rss[('theirs', 'small')]:.0f}"),
-            (f"{mib} MiB", f"{rss[('ours', 'large')]:.0f}", f"{rss[('theirs', 'large')]:.0f}"),
+            (f"{SMALL_MIB} MiB", f"{rss[('ours', 'small')]:.1f}", f"{rss[('theirs', 'small')]:.1f}"),
+            (f"{args.size} MiB", f"{rss[('ours', 'large')]:.1f}", f"{rss[('theirs', 'large')]:.1f}"),
         ]
     )
 

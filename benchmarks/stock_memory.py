@@ -33,29 +33,18 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks._common import MiB, make_image, start_emulator, table, unlocker_cmd  # noqa: E402
+from benchmarks._common import (  # noqa: E402
+    MiB,
+    machine,
+    make_image,
+    peak_rss_mib,
+    rss_floor_note,
+    start_emulator,
+    table,
+    unlocker_cmd,
+)
 
 OP = 2 * MiB
-
-
-# Run by a fresh, small interpreter: a child forked from this (large) process would count our
-# pages in its peak RSS until it execs (ru_maxrss survives exec).
-_MEASURE = """
-import os, subprocess, sys
-proc = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-_, status, usage = os.wait4(proc.pid, 0)
-if os.waitstatus_to_exitcode(status):
-    sys.exit(proc.stderr.read().decode())
-print(usage.ru_maxrss)
-"""
-
-
-def peak_rss_mib(cmd: list[str], env: dict[str, str] | None = None) -> float:
-    """Peak RSS of exactly this command's process (KiB from wait4 on Linux), in MiB."""
-    out = subprocess.run([sys.executable, "-c", _MEASURE, *cmd], env=env, capture_output=True, text=True)
-    if out.returncode:
-        raise SystemExit(f"{cmd} failed: {out.stderr}")
-    return int(out.stdout) / 1024
 
 
 def timed_rss(cmd: list[str]) -> tuple[float, float]:
@@ -196,6 +185,8 @@ def main() -> None:
     args = sys.argv[1:]
     kind = "bz2" if "--bz2" in args else "xz"
     sizes = [int(a) for a in args if not a.startswith("--")] or [4096, 512, 2048]
+    machine(f"stock firmware: unlocker payload extract vs {kind} decompression; unlocker stock peak RSS")
+    print(rss_floor_note())
     print("payload extract (one partition, 2 MiB operations):")
     table(
         [
