@@ -217,6 +217,17 @@ def plan_wipe_super(
             )
     flashes = []
     for item in empty.images:
+        part = facts.partition(item.device.partition_name)
+        if part.exists is not True:
+            # Block devices are GPT partitions the bootloader knows (never logical ones), and
+            # bootloaders of dynamic-partition phones answer has-slot / partition-size for them:
+            # no answer means this file describes another phone's layout.
+            raise PreflightError(
+                _("{phone} has no partition named '{partition}'").format(
+                    phone=facts.name, partition=part.name
+                ),
+                hint=_("Use the super_empty.img of this phone's own build."),
+            )
         flash = plan_flash(facts, item.device.partition_name, item.image, slot=slot)
         if flash.needs_fastbootd or flash.resize_logical:
             raise PreflightError(
