@@ -124,3 +124,25 @@ def test_damaged_super_empty_is_refused_before_any_write(
     assert "super_empty.img: the tables checksum does not match" in str(caught.value)
     assert all_journals()[0].first_unfinished() == WIPE_STEP
     assert not [c for c in running.phone.commands_received if c.startswith(("oem ", "download:", "flash:"))]
+
+
+def test_resume_after_a_slot_change_wipes_the_new_slot(phone_factory, in_process, nb1_build) -> None:
+    """Retrofit metadata lives in system_X/vendor_X of the active slot: when the phone now starts
+    from the other slot, the finished wipe-super is redone there, like the finished flashes."""
+    build, super_empty = nb1_build
+    running = phone_factory("nokia-retrofit", unlocked=True, faults=[parse_fault("fail:reboot-recovery=no")])
+    ui = ScriptedUI(running)
+    with pytest.raises(UnlockerError):
+        install(request_for(running), ui)
+    assert all_journals()[0].first_unfinished() == WIPE_STEP + 2  # wiped, recovery written
+
+    running.phone.set_state("current_slot", "b")
+    journey.resume(request_for(running, rom=None), ui)
+    assert any("super_empty.img is written again" in note for note in ui.notes)
+    with open(running.phone.partition_path("system_b"), "rb") as f:
+        assert f.read(8192)[4096:] == super_empty.read_bytes()[:4096]
+    flashes = [c for c in running.phone.commands_received if c.startswith("flash:")]
+    assert flashes == [
+        "flash:system_a", "flash:vendor_a", "flash:boot_a",
+        "flash:system_b", "flash:vendor_b", "flash:boot_b",
+    ]  # fmt: skip
