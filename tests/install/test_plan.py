@@ -89,11 +89,17 @@ def test_methods_unlocker_cannot_drive_are_refused(index: Index) -> None:
             samsung, index.roms["lineageos"], _build(samsung.codename, "l.zip"), index.methods, {}
         )
     assert "Odin" in str(caught.value)
+
+
+def test_retrofit_phone_plan_wipes_super_before_the_recovery(index: Index) -> None:
     nb1 = index.devices["NB1"]  # the one phone needing `fastboot wipe-super`
-    with pytest.raises(InstallError, match="wipe-super"):
-        plan_from_index(
-            nb1, index.roms["lineageos"], _build("NB1", "l.zip", "super_empty.img"), index.methods, {}
-        )
+    build = _build("NB1", "l.zip", "super_empty.img", "boot.img")
+    plan = plan_from_index(nb1, index.roms["lineageos"], build, index.methods, {})
+    actions = [s.action for s in plan.steps]
+    assert actions[:5] == ["instruct", "reboot", "wait_for", "wipe_super", "flash"]
+    wipe = plan.steps[3]
+    assert plan.artefact(str(wipe.artefact)).filename == "super_empty.img"
+    assert wipe.erases and entry_modes(plan)[3] == "bootloader"
 
 
 def test_rom_choice(index: Index) -> None:

@@ -145,6 +145,82 @@ def flash(
         )
 
 
+@click.command(
+    "wipe-super",
+    help=_(
+        "Reset the super partition to the empty layout in SUPER_EMPTY (a super_empty.img), as "
+        "`fastboot wipe-super` does.\n\n"
+        "Every logical partition inside super (system, vendor, product, ...) is lost. On phones with "
+        "retrofitted dynamic partitions the metadata goes to system and vendor of the active slot. "
+        "Runs in the bootloader, on an unlocked phone."
+    ),
+    short_help=_("Reset the super partition to the empty layout in SUPER_EMPTY."),
+)
+@click.argument("super_empty", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@device_option
+@yes_option
+@dry_run_option
+@no_progress_option
+@json_option
+def wipe_super(
+    super_empty: Path, serial: str | None, yes: bool, dry_run: bool, no_progress: bool, as_json: bool
+) -> None:
+    from unlocker.cli.progress import BarReporter
+    from unlocker.flashing.wipe_super import (
+        empty_super,
+        execute_wipe_super,
+        plan_wipe_super,
+        read_wipe_facts,
+    )
+
+    with empty_super(super_empty) as empty, open_phone(serial) as client:  # a damaged file: nothing sent
+        plan = plan_wipe_super(*read_wipe_facts(client, empty), empty)
+        if dry_run:
+            if as_json:
+                print_json({**plan.to_json(), "dry_run": True})
+            else:
+                click.echo(_("Plan for {phone} (nothing will be changed):").format(phone=client.name))
+                for line in plan.describe():
+                    click.echo(f"  - {line}")
+            return
+        for warning in plan.warnings:
+            info(_("warning: {warning}").format(warning=warning))
+        confirm(
+            _(
+                "Wipe super on {phone}: write empty metadata to {partitions}? Every logical partition in it is lost."
+            ).format(phone=client.name, partitions=", ".join(plan.targets)),
+            yes=yes,
+        )
+        name = client.name
+        reporter = BarReporter(progress_enabled(no_progress))
+        try:
+            result = execute_wipe_super(
+                client,
+                plan,
+                confirm=lambda q: confirm(q, yes=yes),
+                reconnect=lambda: connect_fastboot(name, wait=REBOOT_WAIT),
+                reporter=reporter,
+                note=info,
+            )
+        finally:
+            reporter.close()
+    if as_json:
+        print_json(
+            {
+                "phone": name,
+                "written": result.written,
+                "pieces": result.pieces,
+                "bytes_sent": result.bytes_sent,
+            }
+        )
+    else:
+        click.echo(
+            _("wiped super on {phone}: empty metadata written to {partitions}").format(
+                phone=name, partitions=", ".join(result.written)
+            )
+        )
+
+
 @click.command("erase", help=_("Erase PARTITION (its data is gone for good)."))
 @click.argument("partition")
 @device_option
@@ -206,5 +282,5 @@ def boot(image: Path, serial: str | None) -> None:
 
 
 def register(cli: click.Group) -> None:
-    for command in (flash, erase, reboot, set_active, boot):
+    for command in (flash, wipe_super, erase, reboot, set_active, boot):
         cli.add_command(command)

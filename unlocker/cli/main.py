@@ -63,6 +63,7 @@ COMMANDS: dict[str, str] = {
     "login": "unlock_cmds",
     "logout": "unlock_cmds",
     "flash": "flash_cmds",
+    "wipe-super": "flash_cmds",
     "erase": "flash_cmds",
     "reboot": "flash_cmds",
     "set-active": "flash_cmds",

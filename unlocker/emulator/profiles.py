@@ -180,6 +180,37 @@ PROFILES: dict[str, Profile] = {
         variables={"battery-soc-ok": "yes", "version-bootloader": "b4s4-0.4-7617406"},
         model="Pixel 3a",
     ),
+    "nokia-retrofit": Profile(
+        name="nokia-retrofit",
+        description=(
+            "Nokia 8 'NB1': A/B, dynamic partitions retrofitted onto system and vendor (no super "
+            "partition; `fastboot wipe-super` writes its metadata there), Qualcomm ABL"
+        ),
+        product="NB1",
+        vendor="generic",
+        bootloader="abl",
+        ab=True,
+        # Retrofit: the bootloader sees only GPT partitions; the logical ones live inside
+        # system_X and vendor_X and are known to fastbootd alone, after a wipe-super.
+        dynamic=True,
+        partitions={
+            "boot": 64 * MiB,
+            "dtbo": 8 * MiB,
+            "vbmeta": 64 * 1024,
+            "system": 3 * GiB,
+            "vendor": 1 * GiB,
+            "abl": 1 * MiB,
+            "xbl": 3 * MiB,
+            "userdata": 50 * GiB,
+            "misc": 1 * MiB,
+            "persist": 32 * MiB,
+        },
+        slotted=frozenset({"boot", "dtbo", "vbmeta", "system", "vendor", "abl", "xbl"}),
+        max_download_size=536870912,
+        unlock_ability=1,
+        variables={"battery-soc-ok": "yes", "variant": "MSM UFS", "kernel": "uefi"},
+        model="TA-1004",
+    ),
     "fastbootd": Profile(
         **{
             **_XIAOMI_QCOM.__dict__,

@@ -128,13 +128,6 @@ def method_steps(
             str(text).replace("{codename}", device.codename),
             hint=_("unlocker shows the way for this phone but cannot install on it by itself."),
         )
-    if any(s.action == "wipe_super" for s in steps):
-        raise InstallError(
-            _("{codename}: this install needs `fastboot wipe-super`, which unlocker does not run yet").format(
-                codename=device.codename
-            ),
-            hint=_("Follow the LineageOS wiki's install page for this phone, or ask on the support channel."),
-        )
     return name, steps
 
 

@@ -133,7 +133,7 @@ class Runner:
             )
         self.unlocked = seen.unlocked
         for step in self.plan.steps:
-            if step.action != "flash" or not self.journal.done(step.number):
+            if step.action not in ("flash", "wipe_super") or not self.journal.done(step.number):
                 continue
             slot = self.journal.detail(step.number).get("slot")
             if slot and seen.current_slot and slot != seen.current_slot:
@@ -142,7 +142,12 @@ class Runner:
                 self.ui.note(
                     _(
                         "Step {number}: the active slot changed from {old} to {new}; {partition} is written again."
-                    ).format(number=step.number, old=slot, new=seen.current_slot, partition=step.partition)
+                    ).format(
+                        number=step.number,
+                        old=slot,
+                        new=seen.current_slot,
+                        partition=step.partition or self.plan.artefact(str(step.artefact)).filename,
+                    )
                 )
                 self.journal.mark_pending(step.number, _("the active slot changed"))
 
@@ -216,6 +221,8 @@ class Runner:
             }
         if action == "flash":
             return self._flash(step)
+        if action == "wipe_super":
+            return self._wipe_super(step)
         if action == "boot":
             return self._boot(step)
         if action == "sideload":
@@ -281,6 +288,42 @@ class Runner:
         if result.client is not None and result.client is not client:
             client.close()
             self.link.client = result.client
+        return {
+            "written": result.written,
+            "slot": facts.current_slot,
+            "file": item.filename,
+            "sha256": item.sha256,
+            "bytes_sent": result.bytes_sent,
+            "pieces": result.pieces,
+            "verified": _("the phone accepted every piece"),
+        }
+
+    def _wipe_super(self, step: PlannedStep) -> dict[str, Any]:
+        from unlocker.flashing.wipe_super import (
+            empty_super,
+            execute_wipe_super,
+            plan_wipe_super,
+            read_wipe_facts,
+        )
+
+        client = self.link.fastboot()
+        item = self.plan.artefact(str(step.artefact))
+        name = self.link.name
+        with empty_super(self._path(step)) as empty:  # a damaged file is refused before any write
+            facts, super_name = read_wipe_facts(client, empty)
+            if not self.plan.names_phone(facts.product):
+                raise wrong_phone(self.plan, facts.product)
+            if facts.unlocked is not None:
+                self.unlocked = facts.unlocked
+            plan = plan_wipe_super(facts, super_name, empty)
+            result = execute_wipe_super(
+                client,
+                plan,
+                confirm=self.ui.confirm,
+                reconnect=lambda: connect_fastboot(name, wait=self.link.timeout),
+                reporter=self.ui.flash_reporter(),
+                note=self.ui.note,
+            )
         return {
             "written": result.written,
             "slot": facts.current_slot,
