@@ -7,7 +7,9 @@
 from __future__ import annotations
 
 import io
+import os
 import shutil
+import stat
 import struct
 import zlib
 from collections.abc import Iterator, Sequence
@@ -75,7 +77,8 @@ class SparseStream(io.RawIOBase):
         if crc:
             self.size += CRC_CHUNK_SIZE
         self._crc_value = 0
-        self._parts = self._generate(header.pack())
+        self._header = header.pack()
+        self._parts = self._generate(self._header)
         self._pending = _EMPTY
         self._raw: _RawRun | None = None
         self._source_pos = -1  # where the source stands (-1: unknown, seek first)
@@ -104,6 +107,34 @@ class SparseStream(io.RawIOBase):
                     )
         if self._crc:
             yield CHUNK_HEADER.pack(CRC32, 0, 0, CRC_CHUNK_SIZE) + struct.pack("<I", self._crc_value)
+
+    def file_segments(self) -> tuple[BinaryIO, Iterator[bytes | tuple[int, int]]] | None:
+        """The source and the stream's bytes as literal parts and ``(offset, length)`` ranges of
+        it, for senders that hand ranges to the kernel (sendfile) instead of reading them; use
+        this or ``readinto``, not both. None when the bytes must pass through ``readinto``: a
+        CRC is computed from them, or the source is not a file on disk."""
+        if self._crc:
+            return None
+        try:
+            fileno = self._source.fileno()
+            st = os.fstat(fileno)
+        except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
+            return None
+        if not stat.S_ISREG(st.st_mode):
+            return None
+        return self._source, self._ranges(st.st_size)
+
+    def _ranges(self, file_size: int) -> Iterator[bytes | tuple[int, int]]:
+        for part in self._generate(self._header):
+            if not isinstance(part, _RawRun):
+                yield part
+                continue
+            inside = max(0, min(part.left, file_size - part.offset))
+            if inside:
+                yield (part.offset, inside)
+            if inside < part.left:
+                # A raw image whose last block is partial: pad, as the layout promised.
+                yield bytes(part.left - inside)
 
     def readinto(self, buffer) -> int:  # noqa: ANN001 - buffer protocol
         out = memoryview(buffer).cast("B")
