@@ -45,6 +45,7 @@ MAX_INFO_LINES = 10_000
 # File ranges at least this long go to the transport's send_file (the kernel moves them); shorter
 # ones are copied into the send buffer, where one write carries many of them.
 SEND_FILE_MIN = 64 * 1024
+GATHER_BUFFER = 1024 * 1024
 
 # Messages bootloaders use for "no such variable" (ABL, fastbootd, older AOSP).
 _UNKNOWN_VARIABLE_MARKERS = ("not found", "unknown variable", "variable not", "invalid variable")
@@ -298,7 +299,8 @@ class FastbootClient:
         """Send literal parts and (offset, length) ranges of ``file``: large ranges by the transport's
         ``send_file`` (the kernel moves them), the rest gathered in one buffer, one write per fill."""
         chunk = self.transport.max_write_size
-        view = memoryview(bytearray(min(chunk, size) or 1))
+        # Only headers and short ranges pass through it, so it can be smaller than a write may be.
+        view = memoryview(bytearray(min(chunk, size, GATHER_BUFFER) or 1))
         fill = 0
         done = 0  # bytes handed to the transport
 

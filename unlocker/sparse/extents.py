@@ -6,6 +6,9 @@ reference the source file by offset, so nothing is held in memory.
 
 from __future__ import annotations
 
+import io
+import mmap
+import os
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -19,7 +22,8 @@ from unlocker.sparse.format import CHUNK_HEADER, CHUNK_HEADER_SIZE, CRC32, DONT_
 from unlocker.sparse.reader import iter_chunks, read_header
 
 BLOCK = 4096
-_SCAN = 1024 * 1024  # bytes read per step when scanning a raw image
+_SCAN = 1024 * 1024  # bytes read per step when scanning a raw image that cannot be mapped
+_MAP = 8 * 1024 * 1024  # bytes mapped at a time when scanning a raw image
 # Walking a sparse file's chunk headers: where headers lie close together (small chunks) the file
 # is read in large windows; after a long RAW payload only a small one is read where the next
 # header starts (the payload itself is never read).
@@ -85,14 +89,14 @@ class ExtentTable(Sequence[Extent]):
     def between(self, lo: int, hi: int) -> Iterator[Extent]:
         """Extents ``lo`` to ``hi`` (exclusive), made one at a time."""
         make = self._make
-        for item in zip(
-            self._fill_kind[lo:hi],
-            self._start[lo:hi],
-            self._blocks[lo:hi],
-            self._value[lo:hi],
-            strict=True,
-        ):
-            yield make(*item)
+        # Views, not slices: a piece of many extents copies none of the columns.
+        columns = [memoryview(c)[lo:hi] for c in (self._fill_kind, self._start, self._blocks, self._value)]
+        try:
+            for item in zip(*columns, strict=True):
+                yield make(*item)
+        finally:
+            for column in columns:
+                column.release()
 
     @staticmethod
     def _make(fill_kind: int, start: int, blocks: int, value: int) -> Extent:
@@ -268,31 +272,18 @@ def layout_of_raw(f: BinaryIO, size: int, blk_sz: int = BLOCK) -> ImageLayout:
                 table.add(run[0], run[1], at - run[1], run[1] * blk_sz, max(run[2], 0))
             run[:] = [kind, at, pattern]
 
-    per_read = max(1, _SCAN // blk_sz) * blk_sz
-    buffer = bytearray(per_read)
-    view = memoryview(buffer)
     block = 0
-    left = size
-    f.seek(0)
-    while left > 0:
-        got = f.readinto(view[: min(per_read, left)]) or 0
-        if not got:
-            break
-        left -= got
-        if got % blk_sz:
-            pad = blk_sz - got % blk_sz
-            view[got : got + pad] = bytes(pad)
-            got += pad
-        count = got // blk_sz
+    for data, length in _windows(f, size, blk_sz):
+        count = length // blk_sz
         cursor = block
-        for i in _fill_candidates(view[:got], per_block, count):
+        for i in _fill_candidates(data, length, per_block, count):
             off = i * blk_sz
             # A block is one repeated word iff it equals itself shifted by 4 bytes.
-            if buffer[off + 4 : off + blk_sz] != buffer[off : off + blk_sz - 4]:
+            if data[off + 4 : off + blk_sz] != data[off : off + blk_sz - 4]:
                 continue
             if block + i > cursor:
                 switch(RAW, -1, cursor)
-            switch(FILL, int.from_bytes(buffer[off : off + 4], "little"), block + i)
+            switch(FILL, int.from_bytes(data[off : off + 4], "little"), block + i)
             cursor = block + i + 1
         if cursor < block + count:
             switch(RAW, -1, cursor)
@@ -303,13 +294,58 @@ def layout_of_raw(f: BinaryIO, size: int, blk_sz: int = BLOCK) -> ImageLayout:
     return ImageLayout(blk_sz, total, table)
 
 
-def _fill_candidates(data: memoryview, per_block: int, count: int) -> Iterable[int]:
+def _windows(f: BinaryIO, size: int, blk_sz: int) -> Iterator[tuple[bytearray | mmap.mmap, int]]:
+    """The image in windows of whole blocks (the last one zero-padded): mapped where the file
+    allows it, so looking at each block's first words does not copy the whole image through
+    memory (only blocks that may be FILL are read in full); read in pieces otherwise."""
+    mapped = size // blk_sz * blk_sz
+    step = max(1, _MAP // blk_sz) * blk_sz
+    try:
+        fileno = f.fileno()
+        usable = mapped > 0 and step % mmap.ALLOCATIONGRANULARITY == 0
+    except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
+        usable = False
+    start = 0
+    if usable:
+        while start < mapped:
+            length = min(step, mapped - start)
+            if os.fstat(fileno).st_size < start + length:
+                break  # the file shrank: reading ends where it ends (a mapping would fault)
+            try:
+                window = mmap.mmap(fileno, length, access=mmap.ACCESS_READ, offset=start)
+            except (OSError, ValueError):
+                break  # not mappable (a pipe, a special file): read the rest
+            try:
+                window.madvise(mmap.MADV_SEQUENTIAL)
+                yield window, length
+            finally:
+                window.close()  # its pages leave this process's memory at once
+            start += length
+    per_read = max(1, _SCAN // blk_sz) * blk_sz
+    buffer = bytearray(per_read)
+    view = memoryview(buffer)
+    f.seek(start)
+    left = size - start
+    while left > 0:
+        got = f.readinto(view[: min(per_read, left)]) or 0
+        if not got:
+            break
+        left -= got
+        if got % blk_sz:
+            pad = blk_sz - got % blk_sz
+            view[got : got + pad] = bytes(pad)
+            got += pad
+        yield buffer, got
+    f.seek(0)
+
+
+def _fill_candidates(data: bytearray | mmap.mmap, length: int, per_block: int, count: int) -> Iterable[int]:
     """Blocks of ``data`` whose first two words are equal (the only ones that may be FILL), found
     by comparing two strided columns of words in C instead of looking at each block in Python."""
     if per_block < 2:
         return range(count)
-    words = data.cast("I")
-    first, second = words[0::per_block].tolist(), words[1::per_block].tolist()
+    with memoryview(data) as whole, whole[:length] as used, used.cast("I") as words:
+        first, second = words[0::per_block].tolist(), words[1::per_block].tolist()
     if first == second:
         return range(count)
     return compress(range(count), map(eq, first, second))
