@@ -29,6 +29,7 @@ _MAP = 8 * 1024 * 1024  # bytes mapped at a time when scanning a raw image
 # header starts (the payload itself is never read).
 _WINDOW = 1024 * 1024
 _PEEK = 4096
+_LONG_PAYLOAD = 64 * 1024  # a payload this long is skipped, not read through
 _FILL_WORD = CHUNK_HEADER_SIZE + 4
 
 
@@ -135,11 +136,11 @@ def layout_of_sparse(f: BinaryIO) -> ImageLayout:
     has_crc = False
     w_start = w_end = 0  # the file bytes now in ``window``
     pos = header.file_hdr_sz  # where the next chunk header starts
-    block = 0
+    block = skipped = 0
     total, blk_sz, total_blks = header.total_chunks, header.blk_sz, header.total_blks
     for index in range(total):
         if pos + _FILL_WORD > w_end:
-            want = _WINDOW if pos - w_end < _WINDOW // 4 else _PEEK
+            want = _WINDOW if skipped < _LONG_PAYLOAD else _PEEK
             f.seek(pos)
             got = f.readinto(view[:want]) or 0
             w_start, w_end = pos, pos + got
@@ -182,6 +183,7 @@ def layout_of_sparse(f: BinaryIO) -> ImageLayout:
                 has_crc = True
         block += blocks
         pos = data + size
+        skipped = size
     if block != total_blks:
         raise ImageError(
             _("sparse chunks cover {blocks} blocks but the header says {total}").format(
