@@ -179,3 +179,39 @@ def test_mutated_images_fail_cleanly_or_expand_to_their_claim(
             assert "CRC32" in str(e) or (claimed == 0 and "empty" in str(e))
             return
         assert size == claimed
+
+
+def _layout_outcome(image: bytes, walk: str) -> object:
+    from unlocker.sparse.extents import _layout_by_chunks, layout_of_sparse
+
+    f = io.BytesIO(image)
+    try:
+        layout = layout_of_sparse(f) if walk == "windows" else _layout_by_chunks(f, read_header(f))
+    except ImageError as e:
+        return str(e)
+    return [tuple(e) for e in layout.extents], layout.has_crc, layout.total_blks
+
+
+@FUZZ
+@given(
+    blk_sz=st.sampled_from([4, 8, 64, 4096]),
+    specs=chunk_specs,
+    edits=st.lists(st.tuples(st.integers(0, 10_000), st.integers(0, 255)), max_size=3),
+    cut=st.one_of(st.none(), st.integers(0, 10_000)),
+)
+def test_the_windowed_walk_agrees_with_the_chunk_reader(
+    blk_sz: int, specs: list[tuple[int, int, int]], edits: list[tuple[int, int]], cut: int | None
+) -> None:
+    """The flash path's fast header walk accepts, refuses (with the same words) and lays out
+    exactly what the general reader does."""
+    image, _expanded = build(blk_sz, specs)
+    mutated = bytearray(image)
+    for position, value in edits:
+        mutated[position % len(mutated)] = value
+    if cut is not None:
+        del mutated[cut % (len(mutated) + 1) :]
+    try:
+        read_header(io.BytesIO(bytes(mutated)))
+    except ImageError:
+        return
+    assert _layout_outcome(bytes(mutated), "windows") == _layout_outcome(bytes(mutated), "chunks")

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
-from tqdm import tqdm
+if TYPE_CHECKING:
+    from tqdm import tqdm
 
 
 def byte_bar(total: int | None, desc: str, *, position: int = 0) -> tqdm:
     """A bytes bar with rate and ETA; it vanishes when done (the final summary line stays)."""
+    from tqdm import tqdm  # only when a bar is drawn: --no-progress never imports it
+
     return tqdm(
         total=total,
         unit="B",
@@ -50,8 +54,14 @@ class BarReporter:
             self._bar = None
 
     def note(self, message: str) -> None:
-        if self.notes:
-            tqdm.write(message, file=sys.stderr)
+        if not self.notes:
+            return
+        if self.enabled:
+            from tqdm import tqdm
+
+            tqdm.write(message, file=sys.stderr)  # above the bars, which stay intact
+        else:
+            print(message, file=sys.stderr)
 
     def close(self) -> None:
         self.transfer_done()

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import io
 import os
+import stat
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
@@ -40,6 +41,11 @@ InfoCallback = Callable[[str], None]
 # budget: a command may run this many times its timeout, and send this many lines, in total.
 INFO_TIME_FACTOR = 4
 MAX_INFO_LINES = 10_000
+
+# File ranges at least this long go to the transport's send_file (the kernel moves them); shorter
+# ones are copied into the send buffer, where one write carries many of them.
+SEND_FILE_MIN = 64 * 1024
+GATHER_BUFFER = 1024 * 1024
 
 # Messages bootloaders use for "no such variable" (ABL, fastbootd, older AOSP).
 _UNKNOWN_VARIABLE_MARKERS = ("not found", "unknown variable", "variable not", "invalid variable")
@@ -182,6 +188,10 @@ class FastbootClient:
         )
 
     def _failure(self, command: str, message: str) -> FastbootFailure:
+        if command.startswith("getvar:") and _names_unknown_variable(message):
+            # The usual answer for a variable this bootloader does not publish: nothing to explain,
+            # and looking it up would load the whole knowledge base for every unpublished variable.
+            return VariableUnknown(command, message, device=self.name)
         return FastbootFailure(command, message, hint=hint_for_failure(message), device=self.name)
 
     def command(self, command: str, *, timeout: float | None = None) -> Response:
@@ -194,12 +204,7 @@ class FastbootClient:
 
     def getvar(self, name: str) -> str:
         """The variable's value; raises VariableUnknown when the bootloader does not publish it."""
-        try:
-            return self.command(f"getvar:{name}").value.strip()
-        except FastbootFailure as e:
-            if any(m in e.device_message.lower() for m in _UNKNOWN_VARIABLE_MARKERS):
-                raise VariableUnknown(e.command, e.device_message, device=self.name) from e
-            raise
+        return self.command(f"getvar:{name}").value.strip()
 
     def try_getvar(self, name: str) -> str | None:
         """The value, or None when unknown or empty (older bootloaders answer an empty OKAY)."""
@@ -259,7 +264,11 @@ class FastbootClient:
     def _stream(
         self, source: BinaryIO, size: int, progress: ProgressCallback | None, command: str = "download"
     ) -> None:
-        chunk = self.transport.max_write_size
+        segments = _file_segments(source, size) if self.transport.sends_files else None
+        if segments is not None:
+            self._stream_segments(*segments, size, progress, command)
+            return
+        chunk = min(self.transport.max_write_size, size) or 1
         buffer = bytearray(chunk)
         view = memoryview(buffer)
         left = size
@@ -273,25 +282,99 @@ class FastbootClient:
                 data = source.read(want)
                 got = len(data)
             if not got:
-                raise ProtocolError(
-                    _("{phone}: the image ended {left} bytes early while sending").format(
-                        phone=self.name, left=left
-                    ),
-                    hint=_("The file changed or is truncated; check it and retry."),
-                )
-            try:
-                self.transport.write(data)
-            except TransportTimeout as e:
-                raise TransportTimeout(
-                    _(
-                        "{phone}: sending the data of '{command}' stalled after {sent} of {size} bytes: "
-                        "the phone stopped reading"
-                    ).format(phone=self.name, command=command, sent=size - left, size=size),
-                    hint=e.hint,
-                ) from e
+                raise self._ended_early(left)
+            self._write(data, command, size - left, size)
             left -= got
             if progress:
                 progress(got)
+
+    def _stream_segments(
+        self,
+        file: BinaryIO,
+        segments: Iterable[bytes | tuple[int, int]],
+        size: int,
+        progress: ProgressCallback | None,
+        command: str,
+    ) -> None:
+        """Send literal parts and (offset, length) ranges of ``file``: large ranges by the transport's
+        ``send_file`` (the kernel moves them), the rest gathered in one buffer, one write per fill."""
+        chunk = self.transport.max_write_size
+        # Only headers and short ranges pass through it, so it can be smaller than a write may be.
+        view = memoryview(bytearray(min(chunk, size, GATHER_BUFFER) or 1))
+        fill = 0
+        done = 0  # bytes handed to the transport
+
+        def flush() -> None:
+            nonlocal fill, done
+            if fill:
+                self._write(view[:fill], command, done, size)
+                done += fill
+                if progress:
+                    progress(fill)
+                fill = 0
+
+        for part in segments:
+            if isinstance(part, tuple):
+                offset, length = part
+                if length >= SEND_FILE_MIN:
+                    flush()
+                    while length:
+                        n = min(chunk, length)
+                        try:
+                            got = self.transport.send_file(file, offset, n)
+                        except TransportTimeout as e:
+                            raise self._stalled(e, command, done, size) from e
+                        if got < n:
+                            raise self._ended_early(size - done - got)
+                        done += n
+                        offset += n
+                        length -= n
+                        if progress:
+                            progress(n)
+                    continue
+                while length:
+                    if fill == len(view):
+                        flush()
+                    n = min(length, len(view) - fill)
+                    got = os.preadv(file.fileno(), [view[fill : fill + n]], offset)
+                    if not got:
+                        raise self._ended_early(size - done - fill)
+                    fill += got
+                    offset += got
+                    length -= got
+                continue
+            data = memoryview(part)
+            while data:
+                if fill == len(view):
+                    flush()
+                n = min(len(data), len(view) - fill)
+                view[fill : fill + n] = data[:n]
+                fill += n
+                data = data[n:]
+        flush()
+        if done != size:
+            raise self._ended_early(size - done)
+
+    def _write(self, data: bytes | bytearray | memoryview, command: str, sent: int, size: int) -> None:
+        try:
+            self.transport.write(data)
+        except TransportTimeout as e:
+            raise self._stalled(e, command, sent, size) from e
+
+    def _stalled(self, e: TransportTimeout, command: str, sent: int, size: int) -> TransportTimeout:
+        return TransportTimeout(
+            _(
+                "{phone}: sending the data of '{command}' stalled after {sent} of {size} bytes: "
+                "the phone stopped reading"
+            ).format(phone=self.name, command=command, sent=sent, size=size),
+            hint=e.hint,
+        )
+
+    def _ended_early(self, left: int) -> ProtocolError:
+        return ProtocolError(
+            _("{phone}: the image ended {left} bytes early while sending").format(phone=self.name, left=left),
+            hint=_("The file changed or is truncated; check it and retry."),
+        )
 
     def upload(self, sink: BinaryIO, command: str = "upload") -> int:
         """Receive a device-to-host data phase (``upload`` or ``fetch:...``) into ``sink``."""
@@ -340,6 +423,27 @@ class FastbootClient:
     def stage(self, source: BinaryIO | bytes, size: int | None = None) -> Response:
         """Stage data for the next command (the CLI's `fastboot stage`): a plain download."""
         return self.download(source, size)
+
+
+def _file_segments(source: object, size: int) -> tuple[BinaryIO, Iterable[bytes | tuple[int, int]]] | None:
+    """What ``source`` sends as file ranges: a stream that offers them (``file_segments``), or a
+    file on disk sent from where it stands; None when its bytes must be read through Python."""
+    offered = getattr(source, "file_segments", None)
+    if offered is not None:
+        return offered()
+    try:
+        fileno = source.fileno()  # type: ignore[attr-defined]
+        if not stat.S_ISREG(os.fstat(fileno).st_mode):
+            return None
+        position = source.tell()  # type: ignore[attr-defined]
+    except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
+        return None
+    return source, [(position, size)]  # type: ignore[return-value]
+
+
+def _names_unknown_variable(message: str) -> bool:
+    lowered = message.lower()
+    return any(m in lowered for m in _UNKNOWN_VARIABLE_MARKERS)
 
 
 def _remaining_size(source: BinaryIO) -> int:

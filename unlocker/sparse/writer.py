@@ -7,10 +7,12 @@
 from __future__ import annotations
 
 import io
+import os
 import shutil
+import stat
 import struct
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -36,18 +38,17 @@ def chunk_bytes(extent: Extent, blk_sz: int) -> int:
     return CHUNK_HEADER_SIZE + (extent.blocks * blk_sz if extent.kind == RAW else 4)
 
 
-def _with_gaps(extents: Sequence[Extent], total_blks: int) -> list[Extent | tuple[int, int]]:
-    """Interleave DONT_CARE gaps (start, blocks) so the chunks cover every block."""
-    out: list[Extent | tuple[int, int]] = []
+def _with_gaps(extents: Iterable[Extent], total_blks: int) -> Iterator[Extent]:
+    """Interleave DONT_CARE extents so the chunks cover every block; made as they are used, so
+    a piece of many extents is never held twice."""
     block = 0
     for e in extents:
         if e.start_block > block:
-            out.append((block, e.start_block - block))
-        out.append(e)
+            yield Extent(DONT_CARE, block, e.start_block - block)
+        yield e
         block = e.start_block + e.blocks
     if block < total_blks:
-        out.append((block, total_blks - block))
-    return out
+        yield Extent(DONT_CARE, block, total_blks - block)
 
 
 class SparseStream(io.RawIOBase):
@@ -62,20 +63,27 @@ class SparseStream(io.RawIOBase):
     ) -> None:
         super().__init__()
         self._source = source
-        self._items = _with_gaps(extents, total_blks)
+        self._extents = extents
+        self._total_blks = total_blks
         self._crc = crc
+        chunks = 0
+        size = FILE_HEADER_SIZE
+        for item in _with_gaps(extents, total_blks):
+            chunks += 1
+            if item.kind == DONT_CARE:
+                size += CHUNK_HEADER_SIZE
+            elif item.kind == RAW:
+                size += CHUNK_HEADER_SIZE + item.blocks * blk_sz
+            else:
+                size += CHUNK_HEADER_SIZE + 4
         header = SparseHeader(
-            1, 0, FILE_HEADER_SIZE, CHUNK_HEADER_SIZE, blk_sz, total_blks, len(self._items) + int(crc), 0
+            1, 0, FILE_HEADER_SIZE, CHUNK_HEADER_SIZE, blk_sz, total_blks, chunks + int(crc), 0
         )
         self._blk_sz = blk_sz
-        self.size = FILE_HEADER_SIZE + sum(
-            CHUNK_HEADER_SIZE if isinstance(item, tuple) else chunk_bytes(item, blk_sz)
-            for item in self._items
-        )
-        if crc:
-            self.size += CRC_CHUNK_SIZE
+        self.size = size + (CRC_CHUNK_SIZE if crc else 0)
         self._crc_value = 0
-        self._parts = self._generate(header.pack())
+        self._header = header.pack()
+        self._parts = self._generate(self._header)
         self._pending = _EMPTY
         self._raw: _RawRun | None = None
         self._source_pos = -1  # where the source stands (-1: unknown, seek first)
@@ -87,11 +95,11 @@ class SparseStream(io.RawIOBase):
         """The stream's parts in order: headers and fill words as bytes, RAW data as runs that
         ``readinto`` reads straight from the source into the caller's buffer (one copy)."""
         yield header
-        for item in self._items:
-            if isinstance(item, tuple):
-                yield CHUNK_HEADER.pack(DONT_CARE, 0, item[1], CHUNK_HEADER_SIZE)
+        for item in _with_gaps(self._extents, self._total_blks):
+            if item.kind == DONT_CARE:
+                yield CHUNK_HEADER.pack(DONT_CARE, 0, item.blocks, CHUNK_HEADER_SIZE)
                 if self._crc:
-                    self._crc_value = crc32.zeros(self._crc_value, item[1] * self._blk_sz)
+                    self._crc_value = crc32.zeros(self._crc_value, item.blocks * self._blk_sz)
             elif item.kind == RAW:
                 length = item.blocks * self._blk_sz
                 yield CHUNK_HEADER.pack(RAW, 0, item.blocks, CHUNK_HEADER_SIZE + length)
@@ -104,6 +112,34 @@ class SparseStream(io.RawIOBase):
                     )
         if self._crc:
             yield CHUNK_HEADER.pack(CRC32, 0, 0, CRC_CHUNK_SIZE) + struct.pack("<I", self._crc_value)
+
+    def file_segments(self) -> tuple[BinaryIO, Iterator[bytes | tuple[int, int]]] | None:
+        """The source and the stream's bytes as literal parts and ``(offset, length)`` ranges of
+        it, for senders that hand ranges to the kernel (sendfile) instead of reading them; use
+        this or ``readinto``, not both. None when the bytes must pass through ``readinto``: a
+        CRC is computed from them, or the source is not a file on disk."""
+        if self._crc:
+            return None
+        try:
+            fileno = self._source.fileno()
+            st = os.fstat(fileno)
+        except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
+            return None
+        if not stat.S_ISREG(st.st_mode):
+            return None
+        return self._source, self._ranges(st.st_size)
+
+    def _ranges(self, file_size: int) -> Iterator[bytes | tuple[int, int]]:
+        for part in self._generate(self._header):
+            if not isinstance(part, _RawRun):
+                yield part
+                continue
+            inside = max(0, min(part.left, file_size - part.offset))
+            if inside:
+                yield (part.offset, inside)
+            if inside < part.left:
+                # A raw image whose last block is partial: pad, as the layout promised.
+                yield bytes(part.left - inside)
 
     def readinto(self, buffer) -> int:  # noqa: ANN001 - buffer protocol
         out = memoryview(buffer).cast("B")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import abc
 from dataclasses import dataclass
+from typing import BinaryIO
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,9 @@ class Transport(abc.ABC):
     #: Seconds a write may go without the phone taking any data before TransportTimeout
     #: (progress-based: slow is fine, stopped is not). Callers may shorten it.
     write_timeout: float = 30.0
+    #: True when :meth:`send_file` sends file data without it passing through Python (TCP:
+    #: sendfile); otherwise callers read the data into their own buffer and ``write`` it (USB).
+    sends_files: bool = False
 
     @abc.abstractmethod
     def open(self) -> None:
@@ -54,6 +58,11 @@ class Transport(abc.ABC):
     @abc.abstractmethod
     def write(self, data: bytes | bytearray | memoryview) -> None:
         """Send all of ``data``. Raises DeviceDisconnected or TransportTimeout."""
+
+    def send_file(self, fileobj: BinaryIO, offset: int, count: int) -> int:
+        """Send ``count`` bytes of ``fileobj`` from ``offset`` as one message, as ``write`` would;
+        returns the bytes sent (fewer only when the file ends early). Only where ``sends_files``."""
+        raise NotImplementedError
 
     @abc.abstractmethod
     def read(self, size: int, timeout: float) -> bytes:

@@ -5,6 +5,8 @@ progress-based deadline, and closing. ``tcp.py`` adds fastboot's handshake and f
 from __future__ import annotations
 
 import socket
+from dataclasses import dataclass
+from typing import BinaryIO
 
 from unlocker import commands
 from unlocker.errors import DeviceDisconnected, DeviceNotFound, TransportTimeout
@@ -12,6 +14,15 @@ from unlocker.i18n import _
 from unlocker.transport.base import Transport
 
 CONNECT_TIMEOUT = 5.0
+
+
+@dataclass(frozen=True)
+class FileRange:
+    """Bytes of a file to send as they are, by the kernel (sendfile): no copy through Python."""
+
+    file: BinaryIO
+    offset: int
+    count: int
 
 
 class SocketTransport(Transport):
@@ -42,13 +53,23 @@ class SocketTransport(Transport):
         self._sock = sock
         return sock
 
-    def _send(self, *parts: bytes | bytearray | memoryview, stalled_hint: str, lost_hint: str) -> None:
+    def _send(
+        self, *parts: bytes | bytearray | memoryview | FileRange, stalled_hint: str, lost_hint: str
+    ) -> int:
         """Send ``parts`` in order; a phone that stops taking data or goes away becomes
-        TransportTimeout or DeviceDisconnected, with the caller's (protocol's) next step."""
+        TransportTimeout or DeviceDisconnected, with the caller's (protocol's) next step.
+        Returns the bytes sent (fewer than asked only when a file range ends early)."""
         sock = self._require()
+        sent = 0
         try:
-            for part in parts:
-                self._send_all(sock, part)
+            for number, part in enumerate(parts, 1):
+                if isinstance(part, FileRange):
+                    sent += self._send_range(sock, part)
+                else:
+                    # More follows: let the kernel put this (a frame header) in the same segment.
+                    more = number < len(parts)
+                    self._send_all(sock, part, socket.MSG_MORE if more else 0)
+                    sent += len(part)
         except TimeoutError as e:
             raise TransportTimeout(
                 _("{phone}: the phone took no data for {seconds} s").format(
@@ -63,16 +84,23 @@ class SocketTransport(Transport):
                 ),
                 hint=lost_hint,
             ) from e
+        return sent
 
-    def _send_all(self, sock: socket.socket, data: bytes | bytearray | memoryview) -> None:
+    def _send_all(self, sock: socket.socket, data: bytes | bytearray | memoryview, flags: int = 0) -> None:
         """sendall, where each send must make progress within ``write_timeout`` (sendall's own
         timeout would bound the whole transfer instead, however fast it goes). Raises
         TimeoutError when the phone stops taking data."""
         view = memoryview(data).cast("B")
         sock.settimeout(self.write_timeout)
         while view:
-            sent = sock.send(view)
+            sent = sock.send(view, flags)
             view = view[sent:]
+
+    def _send_range(self, sock: socket.socket, part: FileRange) -> int:
+        """The range by sendfile; like ``_send_all``, each step must make progress within
+        ``write_timeout`` (socket.sendfile waits for the socket with that timeout)."""
+        sock.settimeout(self.write_timeout)
+        return sock.sendfile(part.file, part.offset, part.count)
 
     def close(self) -> None:
         if self._sock is not None:

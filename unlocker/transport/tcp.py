@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import struct
 import time
+from typing import BinaryIO
 
 from unlocker.errors import DeviceDisconnected, ProtocolError, TransportTimeout
 from unlocker.i18n import _
-from unlocker.transport.socket_link import CONNECT_TIMEOUT, SocketTransport
+from unlocker.transport.socket_link import CONNECT_TIMEOUT, FileRange, SocketTransport
 
 DEFAULT_PORT = 5554
 HANDSHAKE_TIMEOUT = 2.0
@@ -58,14 +59,26 @@ class TcpTransport(SocketTransport):
                 )
             )
 
+    sends_files = True
+
     def write(self, data: bytes | bytearray | memoryview) -> None:
-        self._send(
-            _LENGTH.pack(len(data)),
-            data,
-            stalled_hint=_(
-                "Check that the phone still shows the fastboot screen and the cable is firm, then retry."
-            ),
-            lost_hint=_("The phone closed the connection: check it is still in fastboot mode and retry."),
+        self._frame(data, len(data))
+
+    def send_file(self, fileobj: BinaryIO, offset: int, count: int) -> int:
+        # One frame, its length header first: the kernel sends the file's bytes after it.
+        return self._frame(FileRange(fileobj, offset, count), count)
+
+    def _frame(self, payload: bytes | bytearray | memoryview | FileRange, length: int) -> int:
+        return (
+            self._send(
+                _LENGTH.pack(length),
+                payload,
+                stalled_hint=_(
+                    "Check that the phone still shows the fastboot screen and the cable is firm, then retry."
+                ),
+                lost_hint=_("The phone closed the connection: check it is still in fastboot mode and retry."),
+            )
+            - _LENGTH.size
         )
 
     def read(self, size: int, timeout: float) -> bytes:
