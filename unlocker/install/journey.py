@@ -205,7 +205,8 @@ def install(request: Request, ui: InstallUI, before_start: BeforeStart) -> Insta
         notes = preflight(plan, seen) + check_stock(plan, link)
         if not before_start(plan, seen, notes):
             return None
-        link.close()  # downloads can take long: the phone is looked for again when the steps start
+        if any(item.path is None for item in plan.artefacts.values()):
+            link.close()  # downloads can take long: the phone is looked for again when the steps start
         obtain(plan, ui.bytes_progress)
     except BaseException:
         link.close()
