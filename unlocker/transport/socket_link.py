@@ -12,6 +12,7 @@ from unlocker.i18n import _
 from unlocker.transport.base import Transport
 
 CONNECT_TIMEOUT = 5.0
+_GATHER = hasattr(socket.socket, "sendmsg")  # not on Windows
 
 
 class SocketTransport(Transport):
@@ -47,8 +48,7 @@ class SocketTransport(Transport):
         TransportTimeout or DeviceDisconnected, with the caller's (protocol's) next step."""
         sock = self._require()
         try:
-            for part in parts:
-                self._send_all(sock, part)
+            self._send_all(sock, *parts)
         except TimeoutError as e:
             raise TransportTimeout(
                 _("{phone}: the phone took no data for {seconds} s").format(
@@ -64,15 +64,20 @@ class SocketTransport(Transport):
                 hint=lost_hint,
             ) from e
 
-    def _send_all(self, sock: socket.socket, data: bytes | bytearray | memoryview) -> None:
-        """sendall, where each send must make progress within ``write_timeout`` (sendall's own
-        timeout would bound the whole transfer instead, however fast it goes). Raises
-        TimeoutError when the phone stops taking data."""
-        view = memoryview(data).cast("B")
-        sock.settimeout(self.write_timeout)
-        while view:
-            sent = sock.send(view)
-            view = view[sent:]
+    def _send_all(self, sock: socket.socket, *parts: bytes | bytearray | memoryview) -> None:
+        """Send every byte of ``parts``, gathered into one system call where the platform has
+        sendmsg (a header leaves with its payload, which is not copied), where each send must make
+        progress within ``write_timeout`` (sendall's own timeout would bound the whole transfer
+        instead, however fast it goes). Raises TimeoutError when the phone stops taking data."""
+        views = [view for view in (memoryview(part).cast("B") for part in parts) if view.nbytes]
+        if sock.gettimeout() != self.write_timeout:  # each settimeout is a system call
+            sock.settimeout(self.write_timeout)
+        while views:
+            sent = sock.sendmsg(views) if len(views) > 1 and _GATHER else sock.send(views[0])
+            while views and sent >= views[0].nbytes:
+                sent -= views.pop(0).nbytes
+            if sent:
+                views[0] = views[0][sent:]
 
     def close(self) -> None:
         if self._sock is not None:
