@@ -24,9 +24,10 @@ class Tap(TcpStreamTransport):
         super().__init__(host, port)
         self.sent = bytearray()
 
-    def write(self, data) -> None:  # noqa: ANN001
-        self.sent += data
-        super().write(data)
+    def write_parts(self, parts) -> None:  # noqa: ANN001
+        for part in parts:
+            self.sent += part
+        super().write_parts(parts)
 
     def headers(self) -> list[tuple[bytes, int, int]]:
         """(command, payload length, check field) of every message we sent."""
@@ -160,3 +161,33 @@ def test_phone_ignores_everything_but_cnxn_and_auth_before_the_handshake(recover
     assert [m.command for m in reply] == [A_CNXN]
     assert parse_banner(reply[0].data).mode == "sideload"
     assert running.phone.mode == "sideload"  # the early OPEN did nothing
+
+
+def test_a_sideload_block_leaves_in_one_send(recovery_factory, tmp_path: Path) -> None:
+    """Over TCP the OKAY for a block request waits for the block: acknowledgement, header and data
+    leave in one send (one wakeup of the phone per block, not three), and nothing is held back
+    when we wait for the phone."""
+    from tests.adb.zips import make_rom_zip
+    from unlocker.adb.sideload import DONE, sideload_host
+
+    running = recovery_factory(mode="sideload")
+    rom = make_rom_zip(tmp_path / "rom.zip", payload=40 * 65536)
+    client, tap = tapped(running)
+    sends: list[int] = []
+    real = tap.write_parts
+
+    def counting(parts) -> None:  # noqa: ANN001
+        sends.append(len(parts))
+        real(parts)
+
+    tap.write_parts = counting  # type: ignore[method-assign]
+    sent_before = len(tap.headers())
+    result = sideload_host(client, rom)
+    client.close()
+    assert result.outcome == DONE
+    assert running.phone.recovery.sideloaded_path.read_bytes() == rom.read_bytes()
+    headers = tap.headers()[sent_before:]
+    okays = sum(1 for cmd, _n, _c in headers if cmd == b"OKAY")
+    assert okays >= result.requests  # every request the phone wrote was acknowledged
+    # OPEN, one send per block served, CLSE, and the acknowledgements of the phone's OKAY/CLSE
+    assert len(sends) <= result.requests + 4, (len(sends), result.requests)

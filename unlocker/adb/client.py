@@ -203,6 +203,7 @@ class AdbClient:
         self._streams: dict[int, AdbStream] = {}
         self._next_id = 1
         self._zlp = transport.out_packet_size
+        self._outbox: list[bytes] = []  # OKAYs held back, to leave with the next message (TCP)
 
     @property
     def name(self) -> str:
@@ -210,7 +211,11 @@ class AdbClient:
 
     def close(self) -> None:
         self.connected = False
-        self.transport.close()
+        try:
+            with contextlib.suppress(DeviceDisconnected, TransportTimeout):
+                self._flush()  # the phone's last message is acknowledged, as it was before
+        finally:
+            self.transport.close()
 
     def __enter__(self) -> AdbClient:
         return self
@@ -344,12 +349,15 @@ class AdbClient:
         header = encode_header(command, arg0, arg1, data, with_checksum=needs_checksum(self.version))
         transport = self.transport
         if not self._zlp:
-            # A byte stream: small messages go out in one write, large payloads are not copied.
-            if len(data) <= 4096:
-                transport.write(header + bytes(data))
-            else:
-                transport.write(header)
-                transport.write(data)
+            # A byte stream. An OKAY waits for the next message out, or for the next wait for the
+            # phone (_read_exact): during a sideload the OKAY for a block request, the block's
+            # header and the block leave in one send, and the phone wakes once for all three.
+            if command == A_OKAY and not data:
+                self._outbox.append(header)
+                return
+            parts = [*self._outbox, header, data]
+            self._outbox.clear()
+            transport.write_parts(parts)
             return
         transport.write(header)  # USB: the header and the payload are separate transfers
         if len(data):
@@ -357,7 +365,14 @@ class AdbClient:
             if len(data) % self._zlp == 0:
                 transport.write(b"")
 
+    def _flush(self) -> None:
+        if self._outbox:
+            parts = list(self._outbox)
+            self._outbox.clear()
+            self.transport.write_parts(parts)
+
     def _read_exact(self, size: int, deadline: _Deadline) -> bytes:
+        self._flush()  # the phone may be waiting for what is held back
         parts = []
         got = 0
         while got < size:

@@ -103,7 +103,7 @@ def sideload_host(
             )
         result = SideloadResult(UNKNOWN, size, block_size, blocks, 0, 0, 0)
         seen = bytearray(blocks)
-        read_block = _block_reader(f)
+        read_block = _block_reader(f, block_size)
         try:
             stream = client.open(f"sideload-host:{size}:{block_size}")
         except ServiceRefused as e:
@@ -228,14 +228,29 @@ def _rejected(client: AdbClient, path: Path) -> SideloadFailed:
     )
 
 
-def _block_reader(f: BinaryIO) -> Callable[[int, int], bytes]:
-    """Read ``size`` bytes at ``offset`` without moving a shared position (pread where there is one)."""
+def _block_reader(f: BinaryIO, block_size: int) -> Callable[[int, int], bytes | memoryview]:
+    """Read ``size`` bytes at ``offset`` without moving a shared position (pread where there is
+    one), into one reused buffer where the system can (preadv): what it returns is only valid
+    until the next call, which is enough, since a block is sent before the next is asked for."""
+    fd = f.fileno()
+    if hasattr(os, "preadv"):
+        view = memoryview(bytearray(block_size))
+
+        def preadv(offset: int, size: int) -> memoryview:
+            got = os.preadv(fd, [view[:size]], offset)
+            while got < size:  # preadv may return less near the end of a growing read
+                more = os.preadv(fd, [view[got:size]], offset + got)
+                if not more:
+                    raise _changed(f)
+                got += more
+            return view[:size]
+
+        return preadv
     if hasattr(os, "pread"):
-        fd = f.fileno()
 
         def pread(offset: int, size: int) -> bytes:
             data = os.pread(fd, size, offset)
-            while len(data) < size:  # pread may return less near the end of a growing read
+            while len(data) < size:
                 more = os.pread(fd, size - len(data), offset + len(data))
                 if not more:
                     raise _changed(f)

@@ -8,7 +8,6 @@ manifest). A ROM zip that names the device it is for (``pre-device`` in
 
 from __future__ import annotations
 
-import hashlib
 import re
 import shutil
 import zipfile
@@ -20,9 +19,9 @@ from typing import Protocol
 from unlocker import commands
 from unlocker.errors import ChecksumMismatch, InstallError, KitError, PreflightError, WrongPhone
 from unlocker.i18n import _
+from unlocker.install.checksums import sha256_file, sha256_files
 from unlocker.install.plan import InstallPlan, PlannedArtefact
 
-CHUNK = 1024 * 1024
 #: Room kept free beyond the downloads themselves (temporary copies, the journal, the system).
 DISK_MARGIN = 64 * 1024 * 1024
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -34,14 +33,6 @@ class Progress(Protocol):
     def start(self, label: str, total: int | None) -> None: ...
     def update(self, done: int, total: int | None) -> None: ...
     def done(self) -> None: ...
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def safe_name(text: str) -> str:
@@ -82,12 +73,18 @@ def parse_file_options(values: Iterable[str]) -> dict[str, Path]:
     return result
 
 
-def use_given_file(plan: InstallPlan, artefact_id: str, path: Path) -> PlannedArtefact:
-    """A file given by hand: verified when the index knows its checksum, recorded with its own otherwise."""
+def use_given_file(
+    plan: InstallPlan, artefact_id: str, path: Path, *, digest: str | None = None
+) -> PlannedArtefact:
+    """A file given by hand: verified when the index knows its checksum, recorded with its own otherwise.
+
+    ``digest``: the file's sha256 when it was just computed (files are hashed side by side).
+    """
     item = plan.artefacts[artefact_id]
     if artefact_id == "rom_zip":
         check_zip_device(plan, path)  # another phone's ROM says so more clearly than its checksum
-    digest = sha256_file(path)
+    if digest is None:
+        digest = sha256_file(path)
     if item.sha256 and digest != item.sha256:
         raise ChecksumMismatch(
             _("{path}: its sha256 is {got}, but {want} is expected for {artefact}; refused").format(
@@ -109,29 +106,46 @@ def use_given_file(plan: InstallPlan, artefact_id: str, path: Path) -> PlannedAr
     return new
 
 
-def use_kit_file(plan: InstallPlan, artefact_id: str, kit_dir: Path) -> PlannedArtefact:
-    item = plan.artefacts[artefact_id]
-    path = kit_dir / item.filename
-    if not path.is_file():
-        raise KitError(
-            _("the kit in {kit} lacks {file}").format(kit=kit_dir, file=item.filename),
-            hint=_("Copy the whole kit directory again, or make the kit again with {command}.").format(
-                command=commands.show(commands.KIT)
-            ),
-        )
-    size = path.stat().st_size
-    if (item.size is not None and size != item.size) or sha256_file(path) != item.sha256:
-        raise KitError(
-            _(
-                "the kit's {file} is damaged or was edited: its checksum differs from the kit's manifest"
-            ).format(file=item.filename),
-            hint=_("Copy the kit again from its source, or make it again with {command}.").format(
-                command=commands.show(commands.KIT)
-            ),
-        )
-    new = replace(item, source="kit", path=str(path.resolve()))
-    plan.artefacts[artefact_id] = new
-    return new
+def use_given_files(plan: InstallPlan, files: dict[str, Path]) -> None:
+    """Every ``--file`` of the command, hashed side by side."""
+    digests = sha256_files(files.values())
+    for artefact_id, path in files.items():
+        use_given_file(plan, artefact_id, path, digest=digests[path])
+
+
+def use_kit_files(plan: InstallPlan, ids: Iterable[str], kit_dir: Path) -> None:
+    """The kit's files for ``ids``, each checked against the manifest (all hashed side by side)."""
+    paths: dict[str, Path] = {}
+    for artefact_id in ids:
+        item = plan.artefacts[artefact_id]
+        path = kit_dir / item.filename
+        if not path.is_file():
+            raise KitError(
+                _("the kit in {kit} lacks {file}").format(kit=kit_dir, file=item.filename),
+                hint=_("Copy the whole kit directory again, or make the kit again with {command}.").format(
+                    command=commands.show(commands.KIT)
+                ),
+            )
+        if item.size is not None and path.stat().st_size != item.size:
+            raise _damaged_kit_file(item)  # no need to hash it to know
+        paths[artefact_id] = path
+    digests = sha256_files(paths.values())
+    for artefact_id, path in paths.items():
+        item = plan.artefacts[artefact_id]
+        if digests[path] != item.sha256:
+            raise _damaged_kit_file(item)
+        plan.artefacts[artefact_id] = replace(item, source="kit", path=str(path.resolve()))
+
+
+def _damaged_kit_file(item: PlannedArtefact) -> KitError:
+    return KitError(
+        _("the kit's {file} is damaged or was edited: its checksum differs from the kit's manifest").format(
+            file=item.filename
+        ),
+        hint=_("Copy the kit again from its source, or make it again with {command}.").format(
+            command=commands.show(commands.KIT)
+        ),
+    )
 
 
 def _present(directory: Path, item: PlannedArtefact) -> int:
@@ -194,6 +208,7 @@ def download(
 
 def verify_at_hand(plan: InstallPlan, ids: Iterable[str]) -> None:
     """Check again that every file named is still where it was and still has its checksum (resume)."""
+    paths: dict[str, Path] = {}
     for artefact_id in ids:
         item = plan.artefacts[artefact_id]
         path = Path(item.path) if item.path else None
@@ -204,7 +219,11 @@ def verify_at_hand(plan: InstallPlan, ids: Iterable[str]) -> None:
                     option=f"--file {artefact_id}=PATH", kit="--kit DIR"
                 ),
             )
-        if item.sha256 and sha256_file(path) != item.sha256:
+        if item.sha256:
+            paths[artefact_id] = path
+    digests = sha256_files(paths.values())
+    for artefact_id, path in paths.items():
+        if digests[path] != plan.artefacts[artefact_id].sha256:
             raise ChecksumMismatch(
                 _("{path} changed since the install started: its sha256 no longer matches").format(path=path),
                 hint=_("Give a good copy with {option}, then resume.").format(

@@ -21,6 +21,7 @@ from unlocker.index.cache import load as load_cached
 from unlocker.index.model import Rom
 from unlocker.install import artefacts as files_mod
 from unlocker.install.artefacts import Progress
+from unlocker.install.checksums import sha256_file
 from unlocker.install.journal import Journal, all_journals, find
 from unlocker.install.kit import Kit, load_kit, write_manifest
 from unlocker.install.link import PhoneLink, RecoveryConnector, Seen
@@ -118,7 +119,7 @@ def plan_for(request: Request, seen: Seen) -> InstallPlan:
 
 
 def _add_stock(plan: InstallPlan, package: Path) -> None:
-    digest = files_mod.sha256_file(package)  # the journal keeps it: a resume checks the same file
+    digest = sha256_file(package)  # the journal keeps it: a resume checks the same file
     item = PlannedArtefact(
         "stock", package.name, package.stat().st_size, digest, source="file", path=str(package.resolve())
     )
@@ -204,7 +205,8 @@ def install(request: Request, ui: InstallUI, before_start: BeforeStart) -> Insta
         notes = preflight(plan, seen) + check_stock(plan, link)
         if not before_start(plan, seen, notes):
             return None
-        link.close()  # downloads can take long: the phone is looked for again when the steps start
+        if any(item.path is None for item in plan.artefacts.values()):
+            link.close()  # downloads can take long: the phone is looked for again when the steps start
         obtain(plan, ui.bytes_progress)
     except BaseException:
         link.close()
@@ -278,9 +280,11 @@ def journal_for(seen: Seen, name: str | None) -> Journal:
     return journal
 
 
-def _repoint(journal: Journal, request: Request) -> None:
-    """Files may have moved (a kit on another mount point): take them from --kit / --file again."""
+def _repoint(journal: Journal, request: Request) -> set[str]:
+    """Files may have moved (a kit on another mount point): take them from --kit / --file again.
+    Returns the artefacts verified on the way (they need no second hash in this command)."""
     plan = journal.plan
+    verified: set[str] = set()
     if request.kit is not None:
         kit = load_kit(request.kit)
         for item in kit.artefacts:
@@ -289,14 +293,16 @@ def _repoint(journal: Journal, request: Request) -> None:
                 plan.artefacts[item.id] = PlannedArtefact(
                     mine.id, mine.filename, mine.size, mine.sha256, mine.urls, "kit", None
                 )
-                files_mod.use_kit_file(plan, item.id, request.kit)
+                verified.add(item.id)
+        files_mod.use_kit_files(plan, sorted(verified), request.kit)
         journal.kit = str(request.kit)
-    for artefact_id, path in request.files.items():
+    for artefact_id in request.files:
         if artefact_id not in plan.artefacts:
             raise InstallError(
                 _("--file {artefact}: this install needs no such file").format(artefact=artefact_id)
             )
-        files_mod.use_given_file(plan, artefact_id, path)
+    files_mod.use_given_files(plan, request.files)
+    return verified | set(request.files)
 
 
 def resume(request: Request, ui: InstallUI) -> Journal:
@@ -308,13 +314,13 @@ def resume(request: Request, ui: InstallUI) -> Journal:
         journal = journal_for(seen, request.name)
         link.keys = dict(journal.plan.keys)
         check_identity(journal.plan, seen, journal.phone.get("serial"))
-        _repoint(journal, request)
+        verified = _repoint(journal, request)
         needed = {
             s.artefact
             for s in journal.plan.steps
             if s.artefact and (not journal.done(s.number) or s.action == "boot")
         }
-        files_mod.verify_at_hand(journal.plan, sorted(needed))
+        files_mod.verify_at_hand(journal.plan, sorted(needed - verified))
         journal.resumes += 1
         journal.save()
     except BaseException:

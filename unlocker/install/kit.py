@@ -120,7 +120,7 @@ def _plain_name(name: str) -> bool:
 def load_kit(directory: Path) -> Kit:
     """The kit in ``directory``; KitError when its manifest is missing, damaged or edited.
 
-    The files themselves are checked when the install takes them (artefacts.use_kit_file).
+    The files themselves are checked when the install takes them (artefacts.use_kit_files).
     """
     path = directory / MANIFEST
     try:

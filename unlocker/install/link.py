@@ -119,8 +119,8 @@ def satisfies(found: str, wanted: str) -> bool:
     return (wanted, found) in (("recovery", "sideload"), ("system", "device"))
 
 
-def identify_fastboot(client: FastbootClient) -> Seen:
-    variables = Variables(client)
+def identify_fastboot(client: FastbootClient, variables: Variables | None = None) -> Seen:
+    variables = variables or Variables(client)
     facts = read_facts(client, variables=variables)
     return Seen.of(facts, serial=variables.get("serialno"))
 
@@ -141,6 +141,9 @@ class PhoneLink:
         self.timeout = timeout
         self.keys = dict(keys or {})
         self.client: FastbootClient | None = None
+        # The open fastboot session's getvar answers: a phone cannot change mode, lock state or
+        # slot without a reboot, and a reboot ends the session, so they hold while it is open.
+        self.variables: Variables | None = None
         self.recovery: RecoveryLink | None = None
         self.seen: Seen | None = None
         self.unauthorized: UnlockerError | None = None  # adb: the phone has not allowed this computer yet
@@ -150,6 +153,7 @@ class PhoneLink:
             with contextlib.suppress(UnlockerError, OSError):
                 self.client.close()
             self.client = None
+            self.variables = None
         if self.recovery is not None:
             with contextlib.suppress(UnlockerError, OSError):
                 self.recovery.close()
@@ -163,13 +167,34 @@ class PhoneLink:
             client = connect_fastboot(self.name)
         except (TransportError, ProtocolError):
             return None
+        variables = Variables(client)
         try:
-            seen = identify_fastboot(client)
+            seen = identify_fastboot(client, variables)
         except (TransportError, ProtocolError):
             client.close()
             return None
-        self.client = client
+        self.client, self.variables = client, variables
         return seen
+
+    def _still_there(self) -> bool:
+        """Whether the open fastboot session still answers. Then the phone is where it was last
+        seen: it cannot change mode without rebooting, and a reboot ends the session."""
+        assert self.client is not None
+        try:
+            self.client.try_getvar("product")
+        except (TransportError, ProtocolError):
+            return False
+        return True
+
+    def adopt(self, client: FastbootClient) -> None:
+        """Use ``client``, a new session with the phone (a flash that reconnected), and look at it again."""
+        if client is self.client:
+            return
+        self.client, self.variables = client, Variables(client)
+        try:
+            self.seen = identify_fastboot(client, self.variables)
+        except (TransportError, ProtocolError):
+            self.close()  # the next step looks for the phone anew
 
     def _try_recovery(self) -> Seen | None:
         if self.connect_recovery is None:
@@ -190,7 +215,12 @@ class PhoneLink:
         return seen
 
     def probe(self) -> Seen | None:
-        """Look for the phone now, in any mode; keeps the link it was found on open."""
+        """Look for the phone now, in any mode; keeps the link it was found on open.
+
+        An open fastboot session that still answers is the phone as last seen (one getvar,
+        where a new look costs a connection and the whole facts record)."""
+        if self.client is not None and self.seen is not None and self._still_there():
+            return self.seen
         self.close()
         seen = self._try_fastboot() or self._try_recovery()
         self.seen = seen

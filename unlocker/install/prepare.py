@@ -9,7 +9,7 @@ from unlocker import commands
 from unlocker.errors import InstallError, UsageError, WrongPhone
 from unlocker.i18n import _
 from unlocker.index.model import Build, Device, Method, Rom
-from unlocker.install.artefacts import safe_name, use_given_file, use_kit_file
+from unlocker.install.artefacts import safe_name, use_given_files, use_kit_files
 from unlocker.install.choose import method_steps, needed_files, uses_methods
 from unlocker.install.kit import Kit
 from unlocker.install.plan import InstallPlan, PlannedArtefact, make_plan
@@ -72,8 +72,7 @@ def _apply_files(plan: InstallPlan, files: dict[str, Path]) -> None:
                 artefacts=", ".join(unknown), needed=", ".join(plan.artefacts)
             )
         )
-    for artefact_id, path in files.items():
-        use_given_file(plan, artefact_id, path)
+    use_given_files(plan, files)
 
 
 def plan_from_kit(kit: Kit, files: dict[str, Path], *, verify: bool = True) -> InstallPlan:
@@ -100,9 +99,8 @@ def plan_from_kit(kit: Kit, files: dict[str, Path], *, verify: bool = True) -> I
             )
     plan = make_plan(kit.device, kit.rom, kit.build, method, steps, artefacts)
     if verify:
-        for artefact_id, item in list(plan.artefacts.items()):
-            if item.source == "kit" and artefact_id not in files:
-                use_kit_file(plan, artefact_id, kit.directory)
+        from_kit = [i for i, item in plan.artefacts.items() if item.source == "kit" and i not in files]
+        use_kit_files(plan, from_kit, kit.directory)
     _apply_files(plan, files)
     return plan
 

@@ -266,7 +266,11 @@ class Runner:
 
     def _fastboot_facts(self, step: PlannedStep) -> tuple[Any, Any]:
         client = self.link.fastboot()
-        facts = read_facts(client, partitions=[step.partition] if step.partition else [])
+        facts = read_facts(
+            client,
+            partitions=[step.partition] if step.partition else [],
+            variables=self.link.variables,  # what this session already said is not asked again
+        )
         if not self.plan.names_phone(facts.product):
             raise wrong_phone(self.plan, facts.product)
         if facts.unlocked is not None:
@@ -287,7 +291,12 @@ class Runner:
         )
         if result.client is not None and result.client is not client:
             client.close()
-            self.link.client = result.client
+            self.link.adopt(result.client)
+        if self.link.variables is not None:
+            # Writing a partition can change what the phone says about partitions (a logical
+            # one is resized in fastbootd); the rest holds until the phone reboots.
+            variables = self.link.variables
+            variables.forget(*(name for name in variables.asked if ":" in name))
         return {
             "written": result.written,
             "slot": facts.current_slot,
@@ -363,6 +372,8 @@ class Runner:
         result = apply_stock(
             client, stock, confirm=self.ui.confirm, reporter=self.ui.flash_reporter(), reboot=False
         )
+        if self.link.variables is not None:
+            self.link.variables.forget()  # a whole firmware was written
         return {
             "file": item.filename,
             "sha256": item.sha256,

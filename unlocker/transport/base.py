@@ -8,6 +8,7 @@ on USB (one bulk transfer) and one frame on TCP. Data phases may span many write
 from __future__ import annotations
 
 import abc
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -63,6 +64,12 @@ class Transport(abc.ABC):
         """Send ``count`` bytes of ``fileobj`` from ``offset`` as one message, as ``write`` would;
         returns the bytes sent (fewer only when the file ends early). Only where ``sends_files``."""
         raise NotImplementedError
+
+    def write_parts(self, parts: Sequence[bytes | bytearray | memoryview]) -> None:
+        """Send ``parts`` one after the other, as if joined: for byte streams (TCP), where a
+        transport may send them together (one system call). On USB each write is a transfer."""
+        for part in parts:
+            self.write(part)
 
     @abc.abstractmethod
     def read(self, size: int, timeout: float) -> bytes:

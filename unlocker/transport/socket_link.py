@@ -14,6 +14,8 @@ from unlocker.i18n import _
 from unlocker.transport.base import Transport
 
 CONNECT_TIMEOUT = 5.0
+_GATHER = hasattr(socket.socket, "sendmsg")  # not on Windows
+_MORE = getattr(socket, "MSG_MORE", 0)  # Linux only; elsewhere the header leaves on its own
 
 
 @dataclass(frozen=True)
@@ -62,14 +64,20 @@ class SocketTransport(Transport):
         sock = self._require()
         sent = 0
         try:
-            for number, part in enumerate(parts, 1):
+            pending: list[bytes | bytearray | memoryview] = []
+            for part in parts:
                 if isinstance(part, FileRange):
+                    if pending:
+                        # More follows: let the kernel put these (a frame header) in the same segment.
+                        self._send_all(sock, *pending, flags=_MORE)
+                        sent += sum(memoryview(p).nbytes for p in pending)
+                        pending = []
                     sent += self._send_range(sock, part)
                 else:
-                    # More follows: let the kernel put this (a frame header) in the same segment.
-                    more = number < len(parts)
-                    self._send_all(sock, part, socket.MSG_MORE if more else 0)
-                    sent += len(part)
+                    pending.append(part)
+            if pending:
+                self._send_all(sock, *pending)
+                sent += sum(memoryview(p).nbytes for p in pending)
         except TimeoutError as e:
             raise TransportTimeout(
                 _("{phone}: the phone took no data for {seconds} s").format(
@@ -86,20 +94,28 @@ class SocketTransport(Transport):
             ) from e
         return sent
 
-    def _send_all(self, sock: socket.socket, data: bytes | bytearray | memoryview, flags: int = 0) -> None:
-        """sendall, where each send must make progress within ``write_timeout`` (sendall's own
-        timeout would bound the whole transfer instead, however fast it goes). Raises
-        TimeoutError when the phone stops taking data."""
-        view = memoryview(data).cast("B")
-        sock.settimeout(self.write_timeout)
-        while view:
-            sent = sock.send(view, flags)
-            view = view[sent:]
+    def _send_all(self, sock: socket.socket, *parts: bytes | bytearray | memoryview, flags: int = 0) -> None:
+        """Send every byte of ``parts``, gathered into one system call where the platform has
+        sendmsg (a header leaves with its payload, which is not copied), where each send must make
+        progress within ``write_timeout`` (sendall's own timeout would bound the whole transfer
+        instead, however fast it goes). Raises TimeoutError when the phone stops taking data."""
+        views = [view for view in (memoryview(part).cast("B") for part in parts) if view.nbytes]
+        if sock.gettimeout() != self.write_timeout:  # each settimeout is a system call
+            sock.settimeout(self.write_timeout)
+        while views:
+            sent = (
+                sock.sendmsg(views, (), flags) if len(views) > 1 and _GATHER else sock.send(views[0], flags)
+            )
+            while views and sent >= views[0].nbytes:
+                sent -= views.pop(0).nbytes
+            if sent:
+                views[0] = views[0][sent:]
 
     def _send_range(self, sock: socket.socket, part: FileRange) -> int:
         """The range by sendfile; like ``_send_all``, each step must make progress within
         ``write_timeout`` (socket.sendfile waits for the socket with that timeout)."""
-        sock.settimeout(self.write_timeout)
+        if sock.gettimeout() != self.write_timeout:
+            sock.settimeout(self.write_timeout)
         return sock.sendfile(part.file, part.offset, part.count)
 
     def close(self) -> None:

@@ -1,0 +1,119 @@
+"""The sha256 of the install's files, before anything is written: on every core, each file once.
+
+Checking a kit is the longest wait before the first write (a ROM zip is a gigabyte or more), and
+nothing may be written before every file is verified, so the check has to be as fast as the
+computer allows. Hashing is CPU-bound and hashlib releases the GIL for large updates, as file
+reads do: several files are hashed at the same time, one per core, and a large file is read
+ahead by a second thread into a few reused buffers while the first hashes (no new buffer per read).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import queue
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+
+# Small enough to stay in the CPU's cache between the read and the hash, large enough that the
+# per-call overhead does not count.
+CHUNK = 1024 * 1024
+# Files at least this big get a read-ahead thread; smaller ones are read and hashed in turn.
+READ_AHEAD_FROM = 16 * CHUNK
+_BUFFERS = 3  # in flight between the reading and the hashing thread
+
+
+def cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not on Linux
+        return os.cpu_count() or 1
+
+
+def sha256_file(path: Path) -> str:
+    """The file's sha256, as lowercase hex."""
+    if cores() > 1 and os.stat(path).st_size >= READ_AHEAD_FROM:
+        return _sha256_read_ahead(path)
+    digest = hashlib.sha256()
+    buffer = bytearray(CHUNK)
+    view = memoryview(buffer)
+    with open(path, "rb", buffering=0) as f:
+        while count := f.readinto(buffer):
+            digest.update(view[:count])
+    return digest.hexdigest()
+
+
+def _sha256_read_ahead(path: Path) -> str:
+    digest = hashlib.sha256()
+    free: queue.SimpleQueue[bytearray] = queue.SimpleQueue()
+    full: queue.SimpleQueue[tuple[bytearray, int] | BaseException | None] = queue.SimpleQueue()
+    for _ in range(_BUFFERS):
+        free.put(bytearray(CHUNK))
+    stop = threading.Event()
+
+    def read() -> None:
+        try:
+            with open(path, "rb", buffering=0) as f:
+                while not stop.is_set():
+                    buffer = free.get()
+                    count = f.readinto(buffer)
+                    if not count:
+                        break
+                    full.put((buffer, count))
+            full.put(None)
+        except BaseException as e:  # handed to the hashing thread, which raises it
+            full.put(e)
+
+    # A daemon: Ctrl+C while hashing must not wait for the rest of the file to be read.
+    reader = threading.Thread(target=read, name=f"read {path.name}", daemon=True)
+    reader.start()
+    try:
+        while (item := full.get()) is not None:
+            if isinstance(item, BaseException):
+                raise item
+            buffer, count = item
+            digest.update(memoryview(buffer)[:count])
+            free.put(buffer)
+    finally:
+        stop.set()
+        free.put(bytearray(CHUNK))  # a reader waiting for a buffer wakes up and sees the stop
+    reader.join()
+    return digest.hexdigest()
+
+
+def sha256_files(paths: Iterable[Path]) -> dict[Path, str]:
+    """Each distinct file's sha256 (hashed once), the files side by side on the computer's cores.
+
+    The first error (a file that cannot be read) is raised once every file is done.
+    """
+    todo = sorted(set(paths), key=lambda p: os.stat(p).st_size, reverse=True)
+    workers = min(len(todo), cores())
+    if workers <= 1:
+        return {path: sha256_file(path) for path in todo}
+    jobs: queue.SimpleQueue[Path] = queue.SimpleQueue()
+    for path in todo:  # the largest first, so the others fill the cores while it runs
+        jobs.put(path)
+    results: dict[Path, str | BaseException] = {}
+
+    def work() -> None:
+        while True:
+            try:
+                path = jobs.get_nowait()
+            except queue.Empty:
+                return
+            try:
+                results[path] = sha256_file(path)
+            except BaseException as e:  # raised by the caller's thread below
+                results[path] = e
+
+    threads = [threading.Thread(target=work, name="sha256", daemon=True) for _ in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for path in todo:
+        outcome = results[path]
+        if isinstance(outcome, BaseException):
+            raise outcome
+    return {path: str(results[path]) for path in todo}
