@@ -86,7 +86,9 @@ def main() -> None:
         device.wait()
 
     anchor = labels[0]
-    rows = [("command", "wall min s", "wall median s", "ratio min/median", "cpu median s", "cpu ratio min/median")]
+    rows = [
+        ("command", "wall min s", "wall median s", "ratio min/median", "cpu median s", "cpu ratio min/median")
+    ]
     for label in labels:
         wall_ratios = [w / a for w, a in zip(walls[label], walls[anchor], strict=True)]
         cpu_ratios = [c / max(a, 1e-3) for c, a in zip(cpus[label], cpus[anchor], strict=True)]

@@ -182,7 +182,7 @@ class FastbootClient:
         )
 
     def _failure(self, command: str, message: str) -> FastbootFailure:
-        return FastbootFailure(command, message, hint=hint_for_failure(message), device=self.name)
+        return FastbootFailure(command, message, explain=hint_for_failure, device=self.name)
 
     def command(self, command: str, *, timeout: float | None = None) -> Response:
         """Send a command with no data phase and return its response."""

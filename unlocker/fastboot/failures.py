@@ -8,9 +8,9 @@ explanation with the error.
 
 from __future__ import annotations
 
-from unlocker import knowledge
-
 
 def hint_for_failure(message: str) -> str | None:
     """The next step for a bootloader's FAIL text, translated; None when we know nothing better."""
+    from unlocker import knowledge  # only once a phone says FAIL: commands that succeed never load it
+
     return knowledge.hint_for_text(message)
