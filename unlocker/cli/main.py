@@ -13,22 +13,23 @@ import signal
 import sys
 
 from unlocker import __version__
-from unlocker.errors import Terminated
 
 
 def _terminate(signum: int, frame: object) -> None:
+    from unlocker.errors import Terminated
+
     raise Terminated()
 
 
 def main(argv: list[str] | None = None) -> None:
-    # SIGTERM becomes an exception like Ctrl+C's, so partial files are removed and a flash says
-    # what state the partition may be in, instead of the process vanishing mid-write.
-    signal.signal(signal.SIGTERM, _terminate)
     args = sys.argv[1:] if argv is None else list(argv)
     if args == ["--version"]:
         # click's version option prints this; its text is click's own, untranslated there too.
         sys.stdout.write(f"unlocker, version {__version__}\n")  # i18n: not user-facing
         sys.exit(0)
+    # SIGTERM becomes an exception like Ctrl+C's, so partial files are removed and a flash says
+    # what state the partition may be in, instead of the process vanishing mid-write.
+    signal.signal(signal.SIGTERM, _terminate)
     try:
         from unlocker.cli import quick
 
