@@ -69,10 +69,11 @@ def test_help_imports_no_command_module() -> None:
 
 @pytest.mark.parametrize("extra", [(), ("--json",)])
 def test_status_over_tcp_loads_only_what_it_uses(phone_factory, cli_env, extra: tuple[str, ...]) -> None:
-    """`status` of a phone on TCP: no click, no USB stack, no YAML (index, knowledge base), no HTTP."""
+    """`status` of a phone on TCP: no click, no USB stack, no YAML (index, knowledge base), no HTTP,
+    and none of the standard modules it does not need (decimal, hashlib, datetime)."""
     p = phone_factory("xiaomi-mtk", unlocked=True)  # publishes no anti-rollback: a getvar FAILs
     loaded = _modules_after("status", "-s", p.name, *extra, env=cli_env)
-    assert not {m.split(".")[0] for m in loaded} & (HEAVY | {"click", "decimal", "hashlib"})
+    assert not {m.split(".")[0] for m in loaded} & (HEAVY | {"click", "decimal", "hashlib", "datetime"})
     assert not loaded & {
         "unlocker.knowledge",
         "unlocker.index.loader",
