@@ -135,7 +135,7 @@ def read_platforms(root: Traversable | Path | None = None) -> tuple[Platforms, l
 
 
 def to_table(platforms: Platforms) -> dict[str, Any]:
-    """``platforms`` as the JSON table :func:`from_table` reads back."""
+    """``platforms`` as the JSON table :func:`from_table` reads back (names and patterns)."""
     return {
         "names": {
             name: {
@@ -143,7 +143,6 @@ def to_table(platforms: Platforms) -> dict[str, Any]:
                 "soc": p.soc,
                 "codenames": list(p.codenames),
                 "fastbootd_products": list(p.fastbootd_products),
-                "line": platforms.lines.get(name, 0),
             }
             for name, p in platforms.names.items()
         },
@@ -162,9 +161,8 @@ def from_table(table: dict[str, Any]) -> Platforms:
         )
         for name, entry in table["names"].items()
     }
-    lines = {name: entry["line"] for name, entry in table["names"].items()}
     patterns = tuple((re.compile(pattern), soc_vendor) for pattern, soc_vendor in table["patterns"])
-    return Platforms(names, patterns, lines)
+    return Platforms(names, patterns)  # no line numbers: only `index validate` reports them, from the YAML
 
 
 @cache
