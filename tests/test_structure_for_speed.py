@@ -22,22 +22,64 @@ from unlocker.sparse.writer import SparseStream
 MiB = 1024 * 1024
 
 
-def _modules_after(*args: str) -> set[str]:
+HEAVY = {"tqdm", "requests", "yaml", "cryptography", "usb", "libusb_package"}
+
+
+def _modules_after(*args: str, env: dict[str, str] | None = None) -> set[str]:
+    """The modules loaded once `unlocker ARGS` has run (through the console script's entry)."""
     code = (
-        "import sys, runpy\n"
+        "import sys\n"
         f"sys.argv = ['unlocker', *{list(args)!r}]\n"
-        "try:\n    runpy.run_module('unlocker', run_name='__main__')\n"
-        "except SystemExit:\n    pass\n"
+        "from unlocker.cli.main import main\n"
+        "try:\n    main()\n"
+        "except SystemExit as e:\n    assert not e.code, e.code\n"
         "print('\\n'.join(sorted(sys.modules)), file=sys.stderr)\n"
     )
-    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert run.returncode == 0, run.stderr
     return set(run.stderr.split())
 
 
 @pytest.mark.parametrize("args", [("--version",), ("--help",)])
 def test_start_up_imports_no_heavy_dependencies(args: tuple[str, ...]) -> None:
     loaded = {m.split(".")[0] for m in _modules_after(*args)}
-    assert not loaded & {"tqdm", "requests", "yaml", "cryptography", "usb", "libusb_package"}
+    assert not loaded & HEAVY
+
+
+def test_version_imports_nothing_else() -> None:
+    """`--version` is answered by the entry module: no click, no i18n, no settings."""
+    loaded = _modules_after("--version")
+    assert {m for m in loaded if m.startswith("unlocker")} == {
+        "unlocker",
+        "unlocker.cli",
+        "unlocker.cli.main",
+    }
+    assert "click" not in loaded and "typing" not in loaded
+
+
+def test_help_imports_no_command_module() -> None:
+    """`--help` lists the commands from the registry; their modules (and what they import) stay unloaded."""
+    loaded = _modules_after("--help")
+    commands = {m for m in loaded if m.startswith("unlocker.cli.") and m.endswith(("_cmds", "_cmd"))}
+    assert commands == set()
+    assert not {
+        m for m in loaded if m.startswith(("unlocker.index.", "unlocker.device.", "unlocker.fastboot"))
+    }
+
+
+@pytest.mark.parametrize("extra", [(), ("--json",)])
+def test_status_over_tcp_loads_only_what_it_uses(phone_factory, cli_env, extra: tuple[str, ...]) -> None:
+    """`status` of a phone on TCP: no click, no USB stack, no YAML (index, knowledge base), no HTTP,
+    and none of the standard modules it does not need (decimal, hashlib, datetime)."""
+    p = phone_factory("xiaomi-mtk", unlocked=True)  # publishes no anti-rollback: a getvar FAILs
+    loaded = _modules_after("status", "-s", p.name, *extra, env=cli_env)
+    assert not {m.split(".")[0] for m in loaded} & (HEAVY | {"click", "decimal", "hashlib", "datetime"})
+    assert not loaded & {
+        "unlocker.knowledge",
+        "unlocker.index.loader",
+        "unlocker.cli.app",
+        "unlocker.transport.usb",
+    }
 
 
 def _layout(extents: int) -> ImageLayout:

@@ -32,7 +32,11 @@ They load on first use, so ``import unlocker`` stays instant.
 
 from __future__ import annotations
 
-from typing import Any
+# Not typing.TYPE_CHECKING: importing typing costs start-up time, and `unlocker --version` needs
+# nothing else from this package.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 __version__ = "0.1.0"
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import errno
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from unlocker.i18n import _
@@ -93,10 +93,21 @@ class ProtocolError(UnlockerError):
 
 
 class FastbootFailure(UnlockerError):
-    """The phone answered FAIL. ``device_message`` is the phone's own text, verbatim."""
+    """The phone answered FAIL. ``device_message`` is the phone's own text, verbatim.
+
+    ``explain`` (the phone's text -> a hint) runs when the hint is first read, not when the error
+    is raised: most FAILs are answers, not errors (``getvar`` of a variable this bootloader does
+    not publish), and looking a hint up loads the whole knowledge base.
+    """
 
     def __init__(
-        self, command: str, device_message: str, *, hint: str | None = None, device: str | None = None
+        self,
+        command: str,
+        device_message: str,
+        *,
+        hint: str | None = None,
+        device: str | None = None,
+        explain: Callable[[str], str | None] | None = None,
     ) -> None:
         self.command = command
         self.device_message = device_message
@@ -106,6 +117,19 @@ class FastbootFailure(UnlockerError):
         else:
             text = _("'{command}' failed: the phone says '{reply}'")
         super().__init__(text.format(phone=device, command=command, reply=device_message), hint=hint)
+        self._explain = None if hint is not None else explain
+
+    @property  # type: ignore[override]
+    def hint(self) -> str | None:
+        if self._explain is not None:
+            explain, self._explain = self._explain, None
+            self._hint = explain(self.device_message)
+        return self._hint
+
+    @hint.setter
+    def hint(self, value: str | None) -> None:
+        self._hint = value
+        self._explain = None
 
 
 class VariableUnknown(FastbootFailure):

@@ -7,10 +7,10 @@ Used for one command per phone (:mod:`unlocker.device.lock`) and one download pe
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import json
 import os
 import sys
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO
@@ -51,12 +51,23 @@ def unlock(f: IO[bytes]) -> None:
         fcntl.flock(f.fileno(), fcntl.LOCK_UN)
 
 
+def _local_time_iso() -> str:
+    """Now, as ``datetime.now().astimezone().isoformat(timespec="seconds")`` writes it; from the time
+    module, since every command that opens a phone takes a lock and datetime costs start-up time."""
+    now = time.localtime()
+    offset = now.tm_gmtoff or 0
+    sign = "-" if offset < 0 else "+"
+    minutes, seconds = divmod(abs(offset), 60)
+    zone = f"{sign}{minutes // 60:02d}:{minutes % 60:02d}" + (f":{seconds:02d}" if seconds else "")
+    return time.strftime("%Y-%m-%dT%H:%M:%S", now) + zone
+
+
 def write_note(f: IO[bytes]) -> None:
     """Say who holds the lock: process id, command line, since when."""
     note = {
         "pid": os.getpid(),
         "command": " ".join(["unlocker", *sys.argv[1:]]) if sys.argv else "unlocker",
-        "since": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "since": _local_time_iso(),
     }
     f.seek(0)
     f.truncate()

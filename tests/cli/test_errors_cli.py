@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from unlocker.cli import device_cmds
+from unlocker.cli import app as cli_app
 from unlocker.cli import main as cli_main
+from unlocker.cli import status_view
 from unlocker.errors import DeviceNotFound
 
 
@@ -23,7 +24,7 @@ def private_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     for kind in ("CONFIG", "CACHE", "STATE"):
         monkeypatch.setenv(f"UNLOCKER_{kind}_DIR", str(tmp_path / kind.lower()))
     monkeypatch.delenv("UNLOCKER_DEBUG", raising=False)
-    monkeypatch.setattr(cli_main, "_debug", False)
+    monkeypatch.setattr(cli_app, "_debug", False)
     return tmp_path
 
 
@@ -34,7 +35,7 @@ def _explode(*args: object, **kwargs: object) -> None:
 def test_unexpected_exception_is_one_bug_line(
     private_dirs: Path, unlocked_phone, capsys, monkeypatch
 ) -> None:
-    monkeypatch.setattr(device_cmds, "status_report", _explode)
+    monkeypatch.setattr(status_view, "status_report", _explode)
     code, out, err = run(capsys, "status", "-s", unlocked_phone.name)
     assert code == 1
     lines = err.strip().splitlines()
@@ -49,7 +50,7 @@ def test_unexpected_exception_is_one_bug_line(
 
 
 def test_debug_shows_the_bug_details(private_dirs: Path, unlocked_phone, capsys, monkeypatch) -> None:
-    monkeypatch.setattr(device_cmds, "status_report", _explode)
+    monkeypatch.setattr(status_view, "status_report", _explode)
     code, _out, err = run(capsys, "--debug", "status", "-s", unlocked_phone.name)
     assert code == 1
     assert "this is a bug in unlocker" in err
@@ -79,6 +80,6 @@ def test_interrupt_exits_130(private_dirs: Path, unlocked_phone, capsys, monkeyp
     def interrupted(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(device_cmds, "status_report", interrupted)
+    monkeypatch.setattr(status_view, "status_report", interrupted)
     code, _out, err = run(capsys, "status", "-s", unlocked_phone.name)
     assert code == 130 and "interrupted" in err

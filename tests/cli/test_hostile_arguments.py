@@ -1,6 +1,6 @@
 """Every command, with hostile arguments: never a traceback, never "this is a bug".
 
-The commands come from ``unlocker.cli.main.COMMANDS`` (with the subcommands of groups) and their
+The commands come from ``unlocker.cli.registry.COMMANDS`` (with the subcommands of groups) and their
 parameters from click, so a command added later is covered without touching this file. Each
 case sets one parameter to one hostile value (a missing path, a folder where a file belongs, a
 crafted image, a huge number, unicode, an empty string) on top of a baseline that reaches as far
@@ -24,7 +24,9 @@ from pathlib import Path
 import click
 import pytest
 
+from unlocker.cli import app as cli_app
 from unlocker.cli import main as cli_main
+from unlocker.cli.registry import COMMANDS
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="uses SIGALRM as a watchdog")
 
@@ -161,7 +163,7 @@ def bench(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Bench]:
     monkeypatch.chdir(cwd)
     # Downloads retry a refused connection with pauses; one attempt shows the argument handling.
     monkeypatch.setattr(importlib.import_module("unlocker.download.fetch"), "ATTEMPTS_PER_URL", 1)
-    monkeypatch.setattr(cli_main, "_debug", False)
+    monkeypatch.setattr(cli_app, "_debug", False)
     # The index loads in about a second; the cases ask for the same shipped index many times.
     import unlocker.index
 
@@ -183,9 +185,9 @@ def _load(root):  # noqa: ANN001, ANN202 - a pass-through for copies given by pa
 
 def commands() -> Iterator[tuple[tuple[str, ...], click.Command]]:
     """Every command the CLI has, subcommands of groups included."""
-    ctx = click.Context(cli_main.cli)
-    for name in cli_main.COMMANDS:
-        command = cli_main.cli.get_command(ctx, name)
+    ctx = click.Context(cli_app.cli)
+    for name in COMMANDS:
+        command = cli_app.cli.get_command(ctx, name)
         assert command is not None, name
         if isinstance(command, click.Group):
             for sub_name, sub in command.commands.items():
@@ -276,4 +278,4 @@ def test_every_command_survives_hostile_arguments(bench: Bench, capsys, monkeypa
             failures.append(f"{case}: {problem}")
     assert not failures, f"{len(failures)} of {count} cases:\n" + "\n".join(failures)
     assert not (bench.root / "state" / "crashes").exists()  # the bug handler never ran
-    assert {p[0] for p in seen} == set(cli_main.COMMANDS)  # every command was tried
+    assert {p[0] for p in seen} == set(COMMANDS)  # every command was tried

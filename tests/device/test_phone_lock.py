@@ -89,3 +89,25 @@ def test_busy_is_a_transport_error_so_listings_carry_on() -> None:
 def test_lock_file_names_are_safe(name: str) -> None:
     path = phone_lock.lock_path(name)
     assert path.parent.name == "locks" and "/" not in path.name and ".." not in path.name
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Asia/Tehran", "America/St_Johns", "Pacific/Kiritimati"])
+def test_the_holders_note_says_since_when_in_local_time(zone: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The note's time reads as datetime's ISO form would (written without importing datetime)."""
+    import datetime as dt
+    import time
+
+    from unlocker.filelock import _local_time_iso
+
+    monkeypatch.setenv("TZ", zone)
+    time.tzset()
+    try:
+        for _attempt in range(3):  # the second may turn between the two readings
+            expected = dt.datetime.now().astimezone().isoformat(timespec="seconds")
+            if _local_time_iso() == expected:
+                break
+        else:
+            raise AssertionError((_local_time_iso(), expected))
+    finally:
+        monkeypatch.undo()
+        time.tzset()

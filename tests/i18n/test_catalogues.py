@@ -242,3 +242,26 @@ def test_wheel_contains_compiled_catalogues_rules_and_knowledge(tmp_path: Path) 
             io.BytesIO(archive.read("unlocker/locale/es/LC_MESSAGES/unlocker.mo"))
         )
     assert spanish.gettext("Next step: {step}") == "Siguiente paso: {step}"
+
+
+@pytest.mark.parametrize("language", SHIPPED)
+def test_the_catalogue_read_in_place_answers_as_gettext_does(language: str) -> None:
+    """i18n reads a catalogue by binary search in the .mo file; it must give GNUTranslations' answers."""
+    path = i18n.catalogue_path(language)
+    assert path is not None
+    data = path.read_bytes()
+    reference = gettext.GNUTranslations(io.BytesIO(data))
+    ours = i18n.SortedCatalogue(data)
+    singles = [key for key in reference._catalog if isinstance(key, str)]
+    plurals = {key[0] for key in reference._catalog if isinstance(key, tuple)}
+    assert len(singles) > 1000 and plurals
+    for message in singles:
+        assert ours.gettext(message) == reference.gettext(message), message
+    for message in ["not a message of ours", "Usage:x", "", "\uffff"]:
+        assert ours.gettext(message) == reference.gettext(message)
+    for template_entry in i18n_tools.extract().entries:
+        if template_entry.msgid_plural and template_entry.msgid in plurals:
+            for n in (0, 1, 2, 5, 11, 21, 100):
+                assert ours.ngettext(
+                    template_entry.msgid, template_entry.msgid_plural, n
+                ) == reference.ngettext(template_entry.msgid, template_entry.msgid_plural, n)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -86,3 +87,15 @@ def test_index_validate_checks_the_platform_names(index_copy: Path, run_cli) -> 
     assert "platforms.yaml:" in r.stdout and "devices/nosuchphone.yaml" in r.stdout
     (index_copy / "platforms.yaml").unlink()  # an index without platform names is fine
     assert validate_index(index_copy)[1] == []
+
+
+def test_the_shipped_table_is_the_yaml() -> None:
+    """`status` reads platform names from platform_table.json; it must say what platforms.yaml says
+    (after editing the YAML: python -m unlocker.index.platforms)."""
+    from unlocker.index.platforms import TABLE, from_table, to_table
+
+    platforms, issues = read_platforms()
+    assert issues == []
+    assert json.loads(TABLE.read_text(encoding="utf-8")) == to_table(platforms)
+    table = from_table(to_table(platforms))
+    assert (table.names, table.patterns) == (platforms.names, platforms.patterns)

@@ -8,7 +8,6 @@ answers confirmations; ``--dry-run`` shows a plan; ``--no-progress`` hides bars.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -16,6 +15,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from unlocker.cli.output import info as info  # re-exported: every command module takes them from here
+from unlocker.cli.output import print_json as print_json
 from unlocker.errors import Aborted
 from unlocker.i18n import _
 
@@ -54,15 +55,6 @@ def dry_run_option(f: F) -> F:
 
 def no_progress_option(f: F) -> F:
     return click.option("--no-progress", is_flag=True, help=_("Do not draw progress bars."))(f)
-
-
-def print_json(obj: Any) -> None:
-    click.echo(json.dumps(obj, indent=2, sort_keys=False, default=str))
-
-
-def info(message: str) -> None:
-    """Human-oriented progress/status line: stderr, so stdout stays clean for --json and pipes."""
-    click.echo(message, err=True)
 
 
 def confirm(question: str, *, yes: bool) -> None:

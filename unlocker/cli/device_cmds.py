@@ -4,19 +4,10 @@ from __future__ import annotations
 
 import click
 
-from unlocker.cli.common import device_option, info, json_option, open_phone, print_json
-from unlocker.device.facts import read_facts
-from unlocker.device.state import status_report
-from unlocker.errors import (
-    DeviceDisconnected,
-    DeviceNotFound,
-    FastbootFailure,
-    ProtocolError,
-    TransportError,
-    TransportTimeout,
-    UsageError,
-)
-from unlocker.i18n import N_, _
+from unlocker.cli.common import device_option, json_option, open_phone, print_json
+from unlocker.cli.status_view import show_status
+from unlocker.errors import FastbootFailure, TransportError, UsageError
+from unlocker.i18n import _
 
 
 @click.command(
@@ -79,55 +70,6 @@ def getvar(name: str, serial: str | None, as_json: bool) -> None:
         click.echo(f"{key}: {value}")
 
 
-_LABELS = (
-    ("mode", N_("Mode")),
-    ("product", N_("Product (codename)")),
-    ("serial", N_("Serial")),
-    ("unlocked", N_("Bootloader unlocked")),
-    ("critical_unlocked", N_("Critical partitions unlocked")),
-    ("secure", N_("Secure boot")),
-    ("unlock_ability", N_("Unlock allowed (flashing)")),
-    ("anti_rollback", N_("Anti-rollback index")),
-    ("slot_count", N_("Slots")),
-    ("current_slot", N_("Current slot")),
-    ("max_download_size", N_("Max download size")),
-    ("battery", N_("Battery")),
-)
-
-
-def _human(value: object, key: str) -> str:
-    if value is None:
-        return _("unknown")
-    if isinstance(value, bool):
-        return _("yes") if value else _("no")
-    if key == "max_download_size" and isinstance(value, int):
-        return _("{size} bytes ({mib} MiB)").format(size=value, mib=f"{value / (1024 * 1024):.0f}")
-    if key == "battery" and isinstance(value, dict):
-        parts = []
-        if value.get("voltage_mv") is not None:
-            parts.append(_("{voltage} mV").format(voltage=value["voltage_mv"]))
-        if value.get("soc_ok") is not None:
-            parts.append(_("charge ok") if value["soc_ok"] else _("charge LOW"))
-        return ", ".join(parts) or _("unknown")
-    return str(value)
-
-
-def print_status_table(report: dict[str, object], name: str) -> None:
-    from unlocker.index.platforms import platform_of
-
-    click.echo(_("Phone {phone}").format(phone=name))
-    labels = [(key, _(label)) for key, label in _LABELS]
-    width = max(len(label) for _key, label in labels)
-    platform = report["mode"] == "bootloader" and platform_of(report["product"])
-    for key, label in labels:
-        value = _human(report[key], key)
-        if key == "product" and platform:
-            value = _("{product} (a platform name, not the codename)").format(product=report["product"])
-        click.echo(f"  {label:<{width}}  {value}")  # i18n: not user-facing (layout)
-    click.echo("")
-    click.echo(_("Next step: {step}").format(step=report["next_step"]))
-
-
 @click.command(
     "status",
     help=_(
@@ -139,35 +81,7 @@ def print_status_table(report: dict[str, object], name: str) -> None:
 @device_option
 @json_option
 def status(serial: str | None, as_json: bool) -> None:
-    from unlocker.device.connect import connect_fastboot
-
-    try:
-        fastboot = connect_fastboot(serial)
-    except (DeviceNotFound, DeviceDisconnected, ProtocolError, TransportTimeout) as not_fastboot:
-        report, name = _status_over_adb(serial, not_fastboot)
-    else:
-        with fastboot as client:
-            report = status_report(read_facts(client, full=True))
-            name = client.name
-    if as_json:
-        print_json(report)
-    else:
-        print_status_table(report, name)
-
-
-def _status_over_adb(serial: str | None, not_fastboot: Exception) -> tuple[dict[str, object], str]:
-    """No fastboot there: perhaps the phone is in recovery. If adb finds nothing either, the
-    fastboot error stands (it names the mode most people look for)."""
-    from unlocker.device.adb_facts import read_adb_facts
-    from unlocker.device.connect import connect_adb
-
-    try:
-        client = connect_adb(serial, notify=info)
-    except (DeviceNotFound, DeviceDisconnected, ProtocolError, TransportTimeout):
-        # `from None` would erase the fastboot error's own cause; the adb attempt stays as context.
-        raise not_fastboot  # noqa: B904
-    with client:
-        return status_report(read_adb_facts(client)), client.name
+    show_status(serial, as_json)
 
 
 def register(cli: click.Group) -> None:

@@ -1,7 +1,7 @@
 """`unlocker explain TEXT|CODE`: what a message that stopped you means and what to do.
 
 The answers come from the knowledge base (:mod:`unlocker.knowledge`); the error printer in
-:mod:`unlocker.cli.main` shows the same explanation when a command meets one of these errors.
+:mod:`unlocker.cli.app` shows the same explanation when a command meets one of these errors.
 """
 
 from __future__ import annotations

@@ -189,10 +189,9 @@ class FastbootClient:
 
     def _failure(self, command: str, message: str) -> FastbootFailure:
         if command.startswith("getvar:") and _names_unknown_variable(message):
-            # The usual answer for a variable this bootloader does not publish: nothing to explain,
-            # and looking it up would load the whole knowledge base for every unpublished variable.
+            # The usual answer for a variable this bootloader does not publish: nothing to explain.
             return VariableUnknown(command, message, device=self.name)
-        return FastbootFailure(command, message, hint=hint_for_failure(message), device=self.name)
+        return FastbootFailure(command, message, explain=hint_for_failure, device=self.name)
 
     def command(self, command: str, *, timeout: float | None = None) -> Response:
         """Send a command with no data phase and return its response."""

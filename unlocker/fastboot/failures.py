@@ -11,6 +11,6 @@ from __future__ import annotations
 
 def hint_for_failure(message: str) -> str | None:
     """The next step for a bootloader's FAIL text, translated; None when we know nothing better."""
-    from unlocker import knowledge  # only when a phone said FAIL: most commands never need it
+    from unlocker import knowledge  # only once a phone says FAIL: commands that succeed never load it
 
     return knowledge.hint_for_text(message)

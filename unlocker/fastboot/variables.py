@@ -12,7 +12,6 @@
 from __future__ import annotations
 
 import re
-from decimal import Decimal
 
 
 def parse_number(value: str | None) -> int | None:
@@ -59,6 +58,10 @@ def parse_quantity(value: str | None, base: str, *, scale: int = 0) -> int | Non
         exponent = -3 - scale
     else:
         return None
+    if "." not in number and exponent >= 0:
+        return int(number) * 10**exponent  # exact: what phones send most (status reads it every time)
+    from decimal import Decimal  # fractions: rounded as Decimal rounds, half to even
+
     return round(Decimal(number).scaleb(exponent))
 
 

@@ -6,27 +6,30 @@ every phone on that chip shares. The data lives in ``firmware_index/platforms.ya
 devices known to report them, and name patterns. :func:`platform_of` reads only that small file,
 so ``unlocker status`` stays fast; :func:`validate_platforms` is part of ``unlocker index
 validate``.
+
+The shipped data is also kept as a small JSON table beside this module (``platform_table.json``,
+made by ``python -m unlocker.index.platforms``), which :func:`platform_of` reads: ``status`` then
+needs neither the YAML parser nor the schema checker. A test keeps the table equal to the YAML.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from unlocker.i18n import _
-from unlocker.index.schema import validate_node
-from unlocker.index.shipped import shipped_root
-from unlocker.index.yamlnodes import Issue, YamlSyntaxError, compose, get, line_of, mapping_items, to_python
 
-try:  # Python >= 3.11
+if TYPE_CHECKING:
     from importlib.resources.abc import Traversable
-except ImportError:  # pragma: no cover - Python 3.10
-    from importlib.abc import Traversable
+
+    from unlocker.index.yamlnodes import Issue
 
 FILE = "platforms.yaml"
+TABLE = Path(__file__).with_name("platform_table.json")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]*$")
 
 
@@ -69,6 +72,19 @@ EMPTY = Platforms({}, ())
 def read_platforms(root: Traversable | Path | None = None) -> tuple[Platforms, list[Issue]]:
     """The platform data of an index directory and its problems (a missing file is no problem:
     an index without platform names simply recognises none)."""
+    # The YAML reader and the schema checker: only for the full read, never for platform_of.
+    from unlocker.index.schema import validate_node
+    from unlocker.index.shipped import shipped_root
+    from unlocker.index.yamlnodes import (
+        Issue,
+        YamlSyntaxError,
+        compose,
+        get,
+        line_of,
+        mapping_items,
+        to_python,
+    )
+
     base = root if root is not None else shipped_root()
     entry = base.joinpath(FILE)
     if not entry.is_file():
@@ -118,11 +134,46 @@ def read_platforms(root: Traversable | Path | None = None) -> tuple[Platforms, l
     return Platforms(names, tuple(patterns), lines), issues
 
 
+def to_table(platforms: Platforms) -> dict[str, Any]:
+    """``platforms`` as the JSON table :func:`from_table` reads back (names and patterns)."""
+    return {
+        "names": {
+            name: {
+                "soc_vendor": p.soc_vendor,
+                "soc": p.soc,
+                "codenames": list(p.codenames),
+                "fastbootd_products": list(p.fastbootd_products),
+            }
+            for name, p in platforms.names.items()
+        },
+        "patterns": [[pattern.pattern, soc_vendor] for pattern, soc_vendor in platforms.patterns],
+    }
+
+
+def from_table(table: dict[str, Any]) -> Platforms:
+    names = {
+        name: Platform(
+            name,
+            entry["soc_vendor"],
+            entry["soc"],
+            tuple(entry["codenames"]),
+            tuple(entry["fastbootd_products"]),
+        )
+        for name, entry in table["names"].items()
+    }
+    patterns = tuple((re.compile(pattern), soc_vendor) for pattern, soc_vendor in table["patterns"])
+    return Platforms(names, patterns)  # no line numbers: only `index validate` reports them, from the YAML
+
+
 @cache
 def shipped_platforms() -> Platforms:
-    """The shipped platform data (problems in it are reported by ``unlocker index validate``)."""
-    platforms, _issues = read_platforms()
-    return platforms
+    """The shipped platform data, from its table (problems in the YAML are reported by ``unlocker
+    index validate``; should a package be built without the table, the YAML is read instead)."""
+    try:
+        return from_table(json.loads(TABLE.read_text(encoding="utf-8")))
+    except FileNotFoundError:
+        platforms, _issues = read_platforms()
+        return platforms
 
 
 def platform_of(product: str | None) -> Platform | None:
@@ -135,6 +186,8 @@ def validate_platforms(
 ) -> list[Issue]:
     """Cross-checks with the devices: listed codenames exist, and no codename or alias of a device
     looks like a platform name (it would never be recognised as that device)."""
+    from unlocker.index.yamlnodes import Issue
+
     issues = []
     for name, platform in platforms.names.items():
         for codename in platform.codenames:
@@ -161,3 +214,14 @@ def validate_platforms(
                 )
             )
     return issues
+
+
+def write_table(path: Path = TABLE) -> None:
+    """Rewrite the shipped table from the shipped ``platforms.yaml`` (after editing it)."""
+    platforms, _issues = read_platforms()
+    path.write_text(json.dumps(to_table(platforms), indent=1, sort_keys=True) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":  # python -m unlocker.index.platforms: after editing platforms.yaml
+    write_table()
+    print(TABLE)
