@@ -26,6 +26,7 @@ from typing import BinaryIO
 from unlocker.emulator.faults import Fault
 from unlocker.emulator.profiles import PROFILES, Profile
 from unlocker.emulator.recovery import Recovery, RecoveryOptions
+from unlocker.emulator.staging import StagingPool
 from unlocker.emulator.token import make_token
 from unlocker.sparse.fileranges import copy_range
 
@@ -80,6 +81,8 @@ class VirtualPhone:
         self.unlock_ability = self.profile.unlock_ability if unlock_ability is None else unlock_ability
         self._unlock_key = unlock_public_key_pem
         self.download_bytes_seen = 0  # for disconnect@BYTES faults
+        # Where downloads land, like a phone's download buffer in RAM: kept between connections.
+        self.staging = StagingPool(self.state_dir)
         # Every command received, newest last (bounded): lets tests and a practising person see
         # exactly what a client sent, e.g. that no variable is asked twice.
         self.commands_received: collections.deque[str] = collections.deque(maxlen=10_000)
@@ -229,6 +232,3 @@ class VirtualPhone:
     def check_controls(self) -> None:
         """Act on what the person chose on the screen since the last look (see ``recovery``)."""
         self.recovery.check_controls()
-
-    def download_path(self) -> Path:
-        return self.state_dir / "download.bin"

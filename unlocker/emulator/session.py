@@ -53,11 +53,18 @@ class Session:
         # Staged data belongs to this connection (a TCP connection, or one USB enumeration): it
         # arrives in a file of its own and becomes the staged data only when complete, so another
         # connection's data never mixes with it.
-        self._staging = Staging(phone.download_path().with_name(f"download.{id(self):x}.bin"))
+        self._staging = Staging(phone.staging)
 
     @property
     def in_data_phase(self) -> bool:
         return self._data_left > 0
+
+    def receive_buffer(self, size: int) -> memoryview | None:
+        """Where a transport may receive the next ``size`` bytes of a download in place (then pass
+        that very view to ``feed``); None when it must use a buffer of its own."""
+        if self.stalled or not self._data_left:
+            return None
+        return self._staging.window(size)
 
     # --- entry point --------------------------------------------------------------------------
 
