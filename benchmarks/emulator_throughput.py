@@ -76,10 +76,14 @@ def main() -> None:
                 proc.wait()
         ratios = [e / d for e, d in zip(times["emulate"], times["discard"], strict=True)]
         kind = "sparse" if args.sparse else "raw"
-        print(f"{args.size_mib} MiB {kind}, {'fresh partition' if args.fresh else 're-flash'}, n={args.rounds}")
+        print(
+            f"{args.size_mib} MiB {kind}, {'fresh partition' if args.fresh else 're-flash'}, n={args.rounds}"
+        )
         for who, values in times.items():
             print(f"  {who:8} min {min(values):.3f} s  median {statistics.median(values):.3f} s")
-        print(f"  ratio emulate/discard (paired): min {min(ratios):.2f}  median {statistics.median(ratios):.2f}")
+        print(
+            f"  ratio emulate/discard (paired): min {min(ratios):.2f}  median {statistics.median(ratios):.2f}"
+        )
     finally:
         shutil.rmtree(base, ignore_errors=True)
 
