@@ -51,8 +51,8 @@ class Session:
         self.stalled = False
         self._data_left = 0
         # Staged data belongs to this connection (a TCP connection, or one USB enumeration): it
-        # arrives in a file of its own and becomes the staged data only when complete, so another
-        # connection's data never mixes with it.
+        # arrives in a staging file this connection alone holds and becomes the staged data only
+        # when complete, so another connection's data never mixes with it.
         self._staging = Staging(phone.staging)
 
     @property
