@@ -109,10 +109,12 @@ def _punch(fd: int, offset: int, size: int) -> bool:
 
 def _load_fallocate():  # noqa: ANN202 - a ctypes function, or False
     # Python's os has posix_fallocate (allocate) but no hole punching; Linux's C library has it.
+    # glibc's 64-bit offset variant is fallocate64; musl has only fallocate, 64-bit everywhere.
     try:
         import ctypes
 
-        fallocate = ctypes.CDLL(None, use_errno=True).fallocate64
+        libc = ctypes.CDLL(None, use_errno=True)
+        fallocate = getattr(libc, "fallocate64", None) or libc.fallocate
     except (OSError, AttributeError, ImportError):
         return False
     fallocate.argtypes = (ctypes.c_int, ctypes.c_int, ctypes.c_int64, ctypes.c_int64)
