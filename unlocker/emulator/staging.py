@@ -152,7 +152,7 @@ class Staging:
         assert self._file is not None
         with open(os.dup(self._file.fd), "rb") as f:
             f.seek(0)  # the duplicate shares its position with the original, left anywhere
-            yield Limited(f, self.size)  # type: ignore[misc]
+            yield _Limited(f, self.size)  # type: ignore[misc]
 
     def close(self) -> None:
         """The connection is gone: staged or half-received, its data goes with it."""
@@ -162,7 +162,7 @@ class Staging:
             self._file = None
 
 
-class Limited:
+class _Limited:
     """A file seen only up to ``size`` bytes: the staged download, not the stale tail after it."""
 
     def __init__(self, f: BinaryIO, size: int) -> None:
