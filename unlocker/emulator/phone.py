@@ -11,6 +11,7 @@ sessions), so this module imports nothing from ``session``.
 from __future__ import annotations
 
 import collections
+import contextlib
 import json
 import os
 import re
@@ -25,7 +26,9 @@ from typing import BinaryIO
 from unlocker.emulator.faults import Fault
 from unlocker.emulator.profiles import PROFILES, Profile
 from unlocker.emulator.recovery import Recovery, RecoveryOptions
+from unlocker.emulator.staging import StagingPool
 from unlocker.emulator.token import make_token
+from unlocker.sparse.fileranges import copy_range
 
 # What a partition may be called on the virtual phone: a name, never a path (no "/", no "..").
 # Names come from whoever connects (with --host 0.0.0.0, from the network).
@@ -78,6 +81,8 @@ class VirtualPhone:
         self.unlock_ability = self.profile.unlock_ability if unlock_ability is None else unlock_ability
         self._unlock_key = unlock_public_key_pem
         self.download_bytes_seen = 0  # for disconnect@BYTES faults
+        # Where downloads land, like a phone's download buffer in RAM: kept between connections.
+        self.staging = StagingPool(self.state_dir)
         # Every command received, newest last (bounded): lets tests and a practising person see
         # exactly what a client sent, e.g. that no variable is asked twice.
         self.commands_received: collections.deque[str] = collections.deque(maxlen=10_000)
@@ -179,9 +184,18 @@ class VirtualPhone:
         return self.state_dir / "partitions" / f"{check_partition_name(name)}.img"
 
     def write_raw(self, name: str, source: BinaryIO, size: int) -> None:
-        """Replace the partition's content with ``size`` bytes from ``source`` (streamed)."""
-        with open(self.partition_path(name), "wb") as dst:
-            shutil.copyfileobj(source, dst, 1024 * 1024)
+        """Replace the partition's content with ``size`` bytes from ``source`` (from its position)."""
+        # Overwritten in place and then cut to size: the file's pages are reused, not freed and
+        # allocated again, and a real file is copied in the kernel.
+        fd = os.open(self.partition_path(name), os.O_RDWR | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o644)
+        with open(fd, "r+b") as dst:
+            try:
+                source_fd = source.fileno()
+            except (AttributeError, OSError, ValueError):
+                shutil.copyfileobj(source, dst, 1024 * 1024)
+            else:
+                with contextlib.suppress(EOFError):  # a short source: the rest reads as zeros
+                    copy_range(source_fd, source.tell(), fd, 0, size)
             dst.truncate(size)
 
     def erase(self, name: str) -> None:
@@ -218,6 +232,3 @@ class VirtualPhone:
     def check_controls(self) -> None:
         """Act on what the person chose on the screen since the last look (see ``recovery``)."""
         self.recovery.check_controls()
-
-    def download_path(self) -> Path:
-        return self.state_dir / "download.bin"

@@ -8,12 +8,12 @@ MediaTek, AOSP bootloader, fastbootd); see shared reference fastboot-protocol.md
 
 from __future__ import annotations
 
-import os
-from typing import TYPE_CHECKING, BinaryIO
+from typing import TYPE_CHECKING
 
 from unlocker.emulator import variables
 from unlocker.emulator.faults import Disconnect
 from unlocker.emulator.phone import BadPartitionName, check_partition_name
+from unlocker.emulator.staging import Staging
 from unlocker.emulator.token import signature_valid, token_chunks
 from unlocker.errors import ImageError
 from unlocker.sparse import apply_sparse, parse_header
@@ -50,46 +50,48 @@ class Session:
         self.reboot_target: str | None = None
         self.stalled = False
         self._data_left = 0
-        self._download: BinaryIO | None = None
         # Staged data belongs to this connection (a TCP connection, or one USB enumeration): it
-        # arrives in a file of its own and becomes the staged data only when complete, so another
-        # connection's data never mixes with it.
-        self._incoming = phone.download_path().with_name(f"download.{id(self):x}.part")
-        self._staged_path = phone.download_path().with_name(f"download.{id(self):x}.bin")
-        self._expected = 0
-        self._download_size = 0
+        # arrives in a staging file this connection alone holds and becomes the staged data only
+        # when complete, so another connection's data never mixes with it.
+        self._staging = Staging(phone.staging)
 
     @property
     def in_data_phase(self) -> bool:
         return self._data_left > 0
 
+    def receive_buffer(self, size: int) -> memoryview | None:
+        """Where a transport may receive the next ``size`` bytes of a download in place (then pass
+        that very view to ``feed``); None when it must use a buffer of its own."""
+        if self.stalled or not self._data_left:
+            return None
+        return self._staging.window(size)
+
     # --- entry point --------------------------------------------------------------------------
 
-    def feed(self, message: bytes) -> list[bytes]:
+    def feed(self, message: bytes | bytearray | memoryview) -> list[bytes]:
+        """Answer one message. Download data is written out before this returns, so the caller
+        may reuse the buffer behind ``message``."""
         with self.phone.lock:
             if self.stalled:
                 return []
             if self._data_left:
                 return self._receive_data(message)
-            self.phone.commands_received.append(message[:MAX_COMMAND].decode("ascii", errors="replace"))
-            return self._command(message)
+            command = bytes(message)
+            self.phone.commands_received.append(command[:MAX_COMMAND].decode("ascii", errors="replace"))
+            return self._command(command)
 
     def close(self) -> None:
         """The link went away: its downloads are discarded, half-received or staged."""
-        self._abort_download()
-        self._download_size = 0
-        self._staged_path.unlink(missing_ok=True)
+        self._data_left = 0
+        self._staging.close()
 
     def _abort_download(self) -> None:
-        if self._download is not None:
-            self._download.close()
-            self._download = None
-            self._data_left = 0
-            self._incoming.unlink(missing_ok=True)
+        self._data_left = 0
+        self._staging.abort()
 
     # --- data phase ---------------------------------------------------------------------------
 
-    def _receive_data(self, data: bytes) -> list[bytes]:
+    def _receive_data(self, data: bytes | bytearray | memoryview) -> list[bytes]:
         phone = self.phone
         for fault in phone.faults:
             if (
@@ -105,18 +107,14 @@ class Session:
                 raise Disconnect()
         phone.download_bytes_seen += len(data)
         extra = len(data) - self._data_left
-        assert self._download is not None
-        self._download.write(data[: self._data_left] if extra > 0 else data)
-        self._data_left = max(0, -extra)
         if extra > 0:
             self._abort_download()
             return [b"FAILdata phase: more data than announced"]
+        self._staging.write(data)
+        self._data_left -= len(data)
         if self._data_left:
             return []
-        self._download.close()
-        self._download = None
-        os.replace(self._incoming, self._staged_path)
-        self._download_size = self._expected
+        self._staging.complete()
         return [b"OKAY"]
 
     # --- commands -----------------------------------------------------------------------------
@@ -256,24 +254,15 @@ class Session:
             return self._fail("Requested download size is more than max allowed")
         if size == 0:
             return self._fail("invalid download size")
-        self._abort_download()
-        self._download = open(self._incoming, "wb")  # noqa: SIM115 - closed when the phase ends
+        self._staging.begin(size)  # the old staged data is gone once a new download starts
         self._data_left = size
-        self._expected = size
-        self._download_size = 0  # the old staged data is gone once a new download starts
         return [b"DATA%08x" % size]
 
     def _upload(self, _: str) -> list[bytes]:
-        size = self._download_size
+        size = self._staging.size
         if not size:
             return self._fail("nothing staged")
-        return [b"DATA%08x" % size, self._staged(), b"OKAY"]
-
-    def _staged(self) -> bytes:
-        if not self._download_size:
-            return b""
-        with open(self._staged_path, "rb") as f:
-            return f.read(self._download_size)
+        return [b"DATA%08x" % size, self._staging.read(), b"OKAY"]
 
     # --- handlers: flashing ------------------------------------------------------------------
 
@@ -284,11 +273,11 @@ class Session:
             return self._fail(self._locked_message("Flashing"))
         if self._critical_locked(partition):
             return self._fail("Flashing is not allowed for Critical Partitions")
-        if not self._download_size:
+        if not self._staging.size:
             return self._fail("no image downloaded")
         if partition in _XIAOMI_CRC_LISTS and phone.profile.vendor == "xiaomi" and phone.mode == "bootloader":
-            with open(self._staged_path, "rb") as src:
-                phone.write_raw(partition, _Limited(src, self._download_size), self._download_size)
+            with self._staging.open() as src:
+                phone.write_raw(partition, src, self._staging.size)
             return [b"OKAY"]
         size = self._partition_size(partition)
         if size is None:
@@ -300,29 +289,26 @@ class Session:
         merging = phone.mode == "fastbootd" and phone.state.get("snapshot_update_status") == "merging"
         if merging and partition.split("_")[0] in _MERGE_PROTECTED:
             return self._fail("Cannot flash during a snapshot merge")
-        with open(self._staged_path, "rb") as src:
-            head = src.read(28)
-            src.seek(0)
-            if head[:4] == SPARSE_MAGIC:
-                return self._flash_sparse(partition, src, size)
-            if self._download_size > size:
-                return self._fail("image size exceeds partition size")
-            phone.write_raw(partition, _Limited(src, self._download_size), self._download_size)
+        if self._staging.read(4) == SPARSE_MAGIC:
+            return self._flash_sparse(partition, size)
+        if self._staging.size > size:
+            return self._fail("image size exceeds partition size")
+        with self._staging.open() as src:
+            phone.write_raw(partition, src, self._staging.size)
         return [b"OKAY"]
 
-    def _flash_sparse(self, partition: str, src: BinaryIO, size: int) -> list[bytes]:
+    def _flash_sparse(self, partition: str, size: int) -> list[bytes]:
         try:
-            header = parse_header(src.read(28))
+            header = parse_header(self._staging.read(28))
         except ImageError as e:
             return self._fail(f"sparse image is invalid: {e}")
-        src.seek(0)
         if header.expanded_size > size:
             return self._fail("image size exceeds partition size")
         path = self.phone.partition_path(partition)
         mode = "r+b" if path.exists() else "w+b"
-        with open(path, mode) as dst:
+        with open(path, mode) as dst, self._staging.open() as src:
             try:
-                apply_sparse(_Limited(src, self._download_size), dst)
+                apply_sparse(src, dst)
             except ImageError as e:
                 return self._fail(f"sparse image is invalid: {e}")
         return [b"OKAY"]
@@ -357,11 +343,10 @@ class Session:
     def _boot(self, _: str) -> list[bytes]:
         if not self.phone.unlocked:
             return self._fail("Fastboot boot command is not available in locked device")
-        if not self._download_size:
+        if not self._staging.size:
             return self._fail("no image downloaded")
         # It cannot run Android: an Android boot image booted here can only be a recovery.
-        with open(self._staged_path, "rb") as f:
-            is_boot_image = f.read(8) == BOOT_MAGIC
+        is_boot_image = self._staging.read(8) == BOOT_MAGIC
         return self._reboot("recovery" if is_boot_image else "system")
 
     def _reboot(self, target: str) -> list[bytes]:
@@ -439,7 +424,7 @@ class Session:
     def _update_super(self, arg: str) -> list[bytes]:
         if (guard := self._logical_guard()) is not None:
             return guard
-        if not self._download_size:
+        if not self._staging.size:
             return self._fail("No data to flash")
         return [b"OKAY"]
 
@@ -472,7 +457,7 @@ class Session:
         phone = self.phone
         if phone.unlocked:
             return [b"INFOThe device is already unlocked", b"OKAY"]
-        signature = self._staged()
+        signature = self._staging.read()
         if not signature or not signature_valid(phone.unlock_public_key, phone.token, signature):
             return self._fail("Token Verify Failed, Reboot the device")
         self._unlock_and_wipe()
@@ -506,29 +491,3 @@ class Session:
             phone.set_state(key, False)
             return [b"OKAY"]
         return self._fail("unknown command")
-
-
-class _Limited:
-    """A file seen only up to ``size`` bytes: the staged download, not the stale tail after it."""
-
-    def __init__(self, f: BinaryIO, size: int) -> None:
-        self._f = f
-        self._end = f.tell() + size
-
-    def _left(self) -> int:
-        return max(0, self._end - self._f.tell())
-
-    def read(self, n: int = -1) -> bytes:
-        left = self._left()
-        return self._f.read(left if n < 0 else min(n, left))
-
-    def readinto(self, buf) -> int:  # noqa: ANN001 - buffer protocol
-        return self._f.readinto(memoryview(buf)[: self._left()])
-
-    def seek(self, offset: int, whence: int = 0) -> int:
-        if whence == 2:
-            return self._f.seek(self._end + offset)
-        return self._f.seek(offset, whence)
-
-    def tell(self) -> int:
-        return self._f.tell()

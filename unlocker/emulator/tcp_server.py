@@ -59,6 +59,7 @@ class _Handler(socketserver.BaseRequestHandler):
 
     def _serve(self, sock: socket.socket) -> None:
         session = Session(self.server.phone)
+        pieces = memoryview(bytearray(_PIECE))
         try:
             while True:
                 (length,) = _LENGTH.unpack(_recv_exact(sock, 8))
@@ -71,11 +72,15 @@ class _Handler(socketserver.BaseRequestHandler):
                     return
                 replies: list[bytes] = []
                 if session.in_data_phase:
-                    # Hosts may send a whole download as one frame (hundreds of MiB): stream it through.
+                    # Hosts may send a whole download as one frame (hundreds of MiB): stream it
+                    # into the session's staging where it can take it, else through one buffer
+                    # that the session has written out before the next piece.
                     left = length
                     while left:
-                        piece = _recv_exact(sock, min(left, _PIECE))
-                        left -= len(piece)
+                        size = min(left, _PIECE)
+                        target = session.receive_buffer(size)
+                        piece = _recv_into(sock, pieces if target is None else target, size)
+                        left -= size
                         replies.extend(session.feed(piece))
                 else:
                     replies = session.feed(_recv_exact(sock, length) if length else b"")
@@ -176,11 +181,17 @@ def serve_tcp(phone: VirtualPhone, host: str = "127.0.0.1", port: int = 0) -> Em
 
 def _recv_exact(sock: socket.socket, n: int) -> bytearray:
     buf = bytearray(n)
-    view = memoryview(buf)
+    _recv_into(sock, memoryview(buf), n)
+    return buf  # no copy: sessions accept any bytes-like message
+
+
+def _recv_into(sock: socket.socket, buf: memoryview, n: int) -> memoryview:
+    """Exactly ``n`` bytes into the start of ``buf``; returns that part of it."""
+    view = buf if len(buf) == n else buf[:n]  # the very view: sessions know their own by identity
     got = 0
     while got < n:
-        k = sock.recv_into(view[got:], min(n - got, 4 * 1024 * 1024))
+        k = sock.recv_into(view[got:])
         if not k:
             raise ConnectionError("peer closed")
         got += k
-    return buf  # no copy: sessions accept any bytes-like message
+    return view

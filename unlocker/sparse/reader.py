@@ -5,6 +5,8 @@ Memory stays bounded: RAW data is handed out in pieces of at most ``buffer`` byt
 
 from __future__ import annotations
 
+import os
+import stat
 import struct
 import zlib
 from collections.abc import Iterator
@@ -14,6 +16,7 @@ from typing import BinaryIO
 from unlocker.errors import ImageError
 from unlocker.i18n import _
 from unlocker.sparse import crc as crc32
+from unlocker.sparse import fileranges
 from unlocker.sparse.format import (
     CHUNK_HEADER,
     CHUNK_NAMES,
@@ -222,21 +225,33 @@ def apply_sparse(src: BinaryIO, dst: BinaryIO) -> int:
     chunks (rare: img2simg and fastboot never write them) are checked against everything before
     them, as libsparse does; only images that have one pay for computing it. An image of no
     blocks is refused, as libsparse refuses it.
+
+    When both are real files (``fileno()``; ``src`` ending where ``seek(0, 2)`` says), the data
+    moves between them in the kernel and FILL chunks of zeros become holes; see ``fileranges``.
     """
     check = has_crc_chunks(src)
+    base = src.tell()
     header = read_header(src)
     if header.total_blks == 0:
         raise ImageError(_("the sparse image describes an empty image (0 blocks)"))
+    # The CRC needs the payloads in Python anyway; only images without one take the file route.
+    fds = None if check else _descriptors(src, dst)
     crc = 0
-    for chunk, payload in iter_chunks(src, header):
+    for chunk, payload in iter_chunks(src, header, payloads=fds is None):
         pos = chunk.start_block * header.blk_sz
         size = chunk.blocks * header.blk_sz
-        if chunk.kind == RAW:
+        if chunk.kind == RAW and fds is not None:
+            # iter_chunks has checked that src holds the whole payload.
+            fileranges.copy_range(fds[0], base + chunk.data_offset, fds[1], pos, size)
+        elif chunk.kind == RAW:
             dst.seek(pos)
             for data in payload:
                 dst.write(data)
                 if check:
                     crc = zlib.crc32(data, crc)
+        elif chunk.kind == FILL and fds is not None:
+            assert chunk.fill is not None
+            fileranges.fill_range(fds[1], pos, size, chunk.fill)
         elif chunk.kind == FILL:
             assert chunk.fill is not None
             dst.seek(pos)
@@ -254,6 +269,19 @@ def apply_sparse(src: BinaryIO, dst: BinaryIO) -> int:
     if dst.tell() < header.expanded_size:
         dst.truncate(header.expanded_size)
     return header.expanded_size
+
+
+def _descriptors(src: BinaryIO, dst: BinaryIO) -> tuple[int, int] | None:
+    """Both files' descriptors, with ``dst``'s buffer written out; None unless both are regular files
+    (pipes cannot be read at an offset; devices take the plain route)."""
+    try:
+        fds = src.fileno(), dst.fileno()
+        if not all(stat.S_ISREG(os.fstat(fd).st_mode) for fd in fds):
+            return None
+    except (AttributeError, OSError, ValueError):
+        return None
+    dst.flush()
+    return fds
 
 
 def _repeat(pattern: bytes, size: int) -> Iterator[bytes]:
