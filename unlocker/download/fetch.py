@@ -269,6 +269,8 @@ def _download_one(
 def _total_size(r: requests.Response, have: int, known: int | None) -> int | None:
     if known is not None:
         return known
+    if r.headers.get("Content-Encoding", "identity").strip().lower() not in ("", "identity"):
+        return None  # the length counts compressed bytes, not the file's
     length = r.headers.get("Content-Length")
     if length and length.isdigit():
         return int(length) + (have if r.status_code == 206 else 0)

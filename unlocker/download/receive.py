@@ -11,8 +11,8 @@ still moves every fraction of a second).
 from __future__ import annotations
 
 import http.client
-import time
 from collections.abc import Callable, Iterator
+from time import monotonic
 from typing import BinaryIO
 
 import requests
@@ -93,7 +93,7 @@ def copy_body(
     while True:
         buf = feed.take()
         view = memoryview(buf)
-        began = time.monotonic()
+        began = monotonic()
         try:
             n = read_into(view[:size])
         except BaseException:
@@ -110,7 +110,7 @@ def copy_body(
         have += n
         if progress:
             progress(have, total)
-        took = time.monotonic() - began
+        took = monotonic() - began
         if took > SLOW:
             size = max(SMALLEST_READ, size // 2)
         elif took < QUICK and n == size:
