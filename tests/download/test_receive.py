@@ -9,6 +9,8 @@ import http.server
 import io
 import os
 import random
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -227,3 +229,20 @@ def test_a_dropped_connection_costs_no_rehash(server: str, tmp_path: Path, hashe
     got = fetch(Artifact("rom.zip", SHA, (f"{server}/drop/rom.zip",), len(PAYLOAD)), tmp_path)
     assert got.read_bytes() == PAYLOAD
     assert sum(hashed) == len(PAYLOAD)
+
+
+def test_no_progress_downloads_without_tqdm(server: str, tmp_path: Path, cli_env: dict[str, str]) -> None:
+    code = (
+        "import sys, runpy\n"
+        f"sys.argv = ['unlocker', 'download', {server + '/plain/rom.zip'!r}, '--sha256', {SHA!r},"
+        f" '-o', {str(tmp_path)!r}, '--no-progress']\n"
+        "try:\n    runpy.run_module('unlocker', run_name='__main__')\n"
+        "except SystemExit as e:\n    assert not e.code, e.code\n"
+        "print(' '.join(sorted(sys.modules)), file=sys.stderr)\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=cli_env, timeout=120
+    )
+    assert run.returncode == 0, run.stderr
+    assert (tmp_path / "rom.zip").read_bytes() == PAYLOAD
+    assert "tqdm" not in run.stderr.split()
