@@ -23,8 +23,8 @@ ReadInto = Callable[[memoryview], int]
 
 FIRST_READ = 256 * 1024
 SMALLEST_READ = 64 * 1024
-#: A read taking longer than this halves the next one (progress should move a few times a second);
-#: one taking less than QUICK doubles it, up to the buffer's size.
+#: A buffer whose read and write took longer than this halves the next read (progress should move
+#: a few times a second); one filled in less than QUICK doubles it, up to the buffer's size.
 SLOW = 0.5
 QUICK = 0.1
 
