@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from unlocker.download import Artifact, DownloadError, fetch, receive
+from unlocker.download import Artifact, DownloadError, fetch, hashing, receive
 from unlocker.download.hashing import BUFFER, BackgroundHash, PartHash, sha256_of
 from unlocker.download.receive import FIRST_READ, SMALLEST_READ, TooLong, copy_body
 
@@ -246,3 +246,18 @@ def test_no_progress_downloads_without_tqdm(server: str, tmp_path: Path, cli_env
     assert run.returncode == 0, run.stderr
     assert (tmp_path / "rom.zip").read_bytes() == PAYLOAD
     assert "tqdm" not in run.stderr.split()
+
+
+@pytest.mark.parametrize("cpus", [1, 2])
+def test_hash_thread_only_with_a_second_cpu(
+    tmp_path: Path, still_clock: None, monkeypatch: pytest.MonkeyPatch, cpus: int
+) -> None:
+    monkeypatch.setattr(hashing, "cpus_available", lambda: cpus)
+    before = threading.active_count()
+    hasher = PartHash(tmp_path / "x.part")
+    out = Writes()
+    with BackgroundHash(hasher) as feed:
+        during = threading.active_count()
+        copy_body(Pieces(PAYLOAD, [333_333]), out, feed, 0, None)  # type: ignore[arg-type]
+    assert during - before == (1 if cpus > 1 else 0)
+    assert bytes(out.data) == PAYLOAD and hasher._digest.hexdigest() == SHA

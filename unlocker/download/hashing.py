@@ -10,6 +10,7 @@ it, so memory stays at the pool's size whatever the file's.
 from __future__ import annotations
 
 import hashlib
+import os
 import queue
 import threading
 from pathlib import Path
@@ -71,17 +72,27 @@ class PartHash:
         return self._digest.hexdigest()
 
 
+def cpus_available() -> int:
+    """CPUs this process may run on (its affinity where the system tells, else all of them)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
 class BackgroundHash:
     """Feeds ``target`` from a second thread, buffer by buffer, in the order given.
 
     ``take()`` lends a free buffer (waiting while every buffer is still queued for hashing),
     ``submit(buf, n)`` queues its first ``n`` bytes. Leaving the ``with`` block waits until every
     submitted byte is hashed, on success and on error alike, so ``target`` then matches what was
-    written."""
+    written. With a single CPU there is nothing to overlap with, and ``submit`` hashes at once."""
 
     def __init__(self, target: PartHash, *, buffers: int = POOL, size: int = BUFFER) -> None:
         self.target = target
         self.size = size
+        self.threaded = cpus_available() > 1
+        if not self.threaded:
+            buffers = 1
         self._free: queue.Queue[bytearray] = queue.Queue()
         for _ in range(buffers):
             self._free.put(bytearray(size))
@@ -90,12 +101,15 @@ class BackgroundHash:
         self._thread = threading.Thread(target=self._run, name="unlocker-sha256", daemon=True)
 
     def __enter__(self) -> BackgroundHash:
-        self._thread.start()
+        if self.threaded:
+            self._thread.start()
         return self
 
     def __exit__(
         self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None
     ) -> None:
+        if not self.threaded:
+            return
         self._work.put(None)
         self._thread.join()
         if self._error is not None and error is None:
@@ -105,7 +119,13 @@ class BackgroundHash:
         return self._free.get()
 
     def submit(self, buf: bytearray, n: int) -> None:
-        self._work.put((buf, n))
+        if self.threaded:
+            self._work.put((buf, n))
+        else:
+            try:
+                self.target.update(memoryview(buf)[:n])
+            finally:
+                self._free.put(buf)
 
     def give_back(self, buf: bytearray) -> None:
         """Return a buffer that carried nothing to hash."""
