@@ -59,7 +59,6 @@ def download(
     as_json: bool,
 ) -> None:
     """Download URL (and mirrors) resumably; keep it only if its sha256 matches."""
-    from unlocker.cli.progress import byte_bar
     from unlocker.download import Artifact, fetch
     from unlocker.download.fetch import check_name, check_url
 
@@ -75,18 +74,18 @@ def download(
     artifact = Artifact(filename, sha256, (url, *mirrors), size)
     bar = None
     if progress_enabled(no_progress):
+        from functools import partial
+
+        from unlocker.cli.progress import byte_bar, show_bytes  # tqdm: only when a bar is drawn
+
         bar = byte_bar(size, filename)
-
-    def on_progress(done: int, total: int | None) -> None:
-        if bar is None:
-            return
-        if total and bar.total != total:
-            bar.total = total
-        bar.n = done
-        bar.refresh()
-
     try:
-        path = fetch(artifact, target_dir, local_files=local_files, progress=on_progress)
+        path = fetch(
+            artifact,
+            target_dir,
+            local_files=local_files,
+            progress=partial(show_bytes, bar) if bar is not None else None,
+        )
     finally:
         if bar is not None:
             bar.close()

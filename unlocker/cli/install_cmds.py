@@ -43,12 +43,10 @@ class _Bar:
         self._bar = byte_bar(total, label)
 
     def update(self, done: int, total: int | None) -> None:
-        if self._bar is None:
-            return
-        if total and self._bar.total != total:
-            self._bar.total = total
-        self._bar.n = done
-        self._bar.refresh()
+        if self._bar is not None:
+            from unlocker.cli.progress import show_bytes
+
+            show_bytes(self._bar, done, total)
 
     def done(self) -> None:
         if self._bar is not None:

@@ -25,6 +25,15 @@ def byte_bar(total: int | None, desc: str, *, position: int = 0) -> tqdm:
     )
 
 
+def show_bytes(bar: tqdm, done: int, total: int | None) -> None:
+    """Move ``bar`` to ``done`` of ``total`` bytes (for callbacks that report a running count).
+
+    Through ``update``, so tqdm redraws at its own pace rather than once per call."""
+    if total and bar.total != total:
+        bar.total = total
+    bar.update(done - bar.n)
+
+
 class BarReporter:
     """Implements flashing.progress.FlashReporter; ``enabled=False`` keeps only the notes."""
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import time
@@ -13,12 +12,13 @@ from pathlib import Path
 import requests
 
 from unlocker import commands, filelock
+from unlocker.download.hashing import BackgroundHash, PartHash, sha256_of
+from unlocker.download.receive import TooLong, body_reader, copy_body
 from unlocker.errors import DownloadError, UsageError
 from unlocker.http import failure_reason
 from unlocker.http import session as http_session
 from unlocker.i18n import _
 
-CHUNK = 1024 * 1024
 CONNECT_TIMEOUT = 15.0
 READ_TIMEOUT = 60.0  # per read: a stalled mirror is abandoned, what arrived is kept
 ATTEMPTS_PER_URL = 3
@@ -32,14 +32,6 @@ class Artifact:
     sha256: str
     urls: Sequence[str] = field(default_factory=tuple)  # first the main URL, then mirrors
     size: int | None = None
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def check_name(name: str) -> str:
@@ -154,7 +146,7 @@ def _fetch_locked(
     part = final.with_suffix(final.suffix + ".part")
     try:
         for url in artifact.urls:
-            hasher = _PartHash(part)
+            hasher = PartHash(part)
             try:
                 _download_one(http, url, part, artifact, progress, read_timeout, hasher)
             except _SourceFailed as e:
@@ -206,7 +198,7 @@ def _download_one(
     artifact: Artifact,
     progress: ProgressCallback | None,
     read_timeout: float,
-    hasher: _PartHash,
+    hasher: PartHash,
 ) -> None:
     """Fill ``part`` from ``url``, resuming after drops; raise _SourceFailed when this source is hopeless.
 
@@ -219,7 +211,10 @@ def _download_one(
         if artifact.size is not None and have > artifact.size:
             part.unlink()
             have = 0
-        headers = {"Range": f"bytes={have}-"} if have else {}
+        # The file's own bytes: Range offsets count them, and they need no decoding on the way.
+        headers = {"Accept-Encoding": "identity"}
+        if have:
+            headers["Range"] = f"bytes={have}-"
         try:
             with http.get(url, headers=headers, stream=True, timeout=(CONNECT_TIMEOUT, read_timeout)) as r:
                 if r.status_code == 416 and have:
@@ -238,21 +233,18 @@ def _download_one(
                             got=announced, size=artifact.size
                         )
                     )
-                with open(part, "ab" if resumed else "wb") as out:
-                    for chunk in r.iter_content(CHUNK):
-                        if total is not None and have + len(chunk) > total:
-                            # Enforced as bytes arrive: an endless or wrong answer stops here,
-                            # not after gigabytes at the checksum.
-                            out.close()
-                            part.unlink(missing_ok=True)
-                            raise _SourceFailed(
-                                _("the server sent more than the expected {size} bytes").format(size=total)
-                            )
-                        out.write(chunk)
-                        hasher.update(chunk)
-                        have += len(chunk)
-                        if progress:
-                            progress(have, total)
+                try:
+                    # Unbuffered: each buffer goes to the file in one call, with no copy on the way.
+                    with (
+                        open(part, "ab" if resumed else "wb", buffering=0) as out,
+                        BackgroundHash(hasher) as feed,
+                    ):
+                        have = copy_body(body_reader(r), out, feed, have, total, progress)
+                except TooLong:
+                    part.unlink(missing_ok=True)
+                    raise _SourceFailed(
+                        _("the server sent more than the expected {size} bytes").format(size=total)
+                    ) from None
                 if total is not None and have < total:
                     raise _Incomplete(
                         _("connection closed after {have} of {total} bytes").format(have=have, total=total)
@@ -274,39 +266,11 @@ def _download_one(
     raise _SourceFailed(_("{problem} (kept {count} bytes to resume)").format(problem=last_error, count=kept))
 
 
-class _PartHash:
-    """The sha256 of ``part`` kept up to date while it grows: the bytes kept from an earlier
-    attempt are hashed once, new ones as they are written (no second pass over the file)."""
-
-    def __init__(self, part: Path) -> None:
-        self.part = part
-        self._digest = hashlib.sha256()
-        self._count = 0
-
-    def start(self, have: int) -> None:
-        """Writing resumes at ``have`` bytes (0: from scratch)."""
-        if have == 0:
-            self._digest, self._count = hashlib.sha256(), 0
-        elif have != self._count:
-            self._digest, self._count = hashlib.sha256(), 0
-            with open(self.part, "rb") as f:
-                while self._count < have and (chunk := f.read(min(CHUNK, have - self._count))):
-                    self.update(chunk)
-
-    def update(self, data: bytes) -> None:
-        self._digest.update(data)
-        self._count += len(data)
-
-    def hexdigest(self) -> str:
-        size = self.part.stat().st_size if self.part.exists() else 0
-        if size != self._count:  # e.g. the server said we already hold everything (416)
-            self.start(size)
-        return self._digest.hexdigest()
-
-
 def _total_size(r: requests.Response, have: int, known: int | None) -> int | None:
     if known is not None:
         return known
+    if r.headers.get("Content-Encoding", "identity").strip().lower() not in ("", "identity"):
+        return None  # the length counts compressed bytes, not the file's
     length = r.headers.get("Content-Length")
     if length and length.isdigit():
         return int(length) + (have if r.status_code == 206 else 0)
