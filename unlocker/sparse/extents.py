@@ -10,7 +10,7 @@ import io
 import mmap
 import os
 from array import array
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from itertools import compress
 from operator import eq
@@ -274,19 +274,18 @@ def layout_of_raw(f: BinaryIO, size: int, blk_sz: int = BLOCK) -> ImageLayout:
                 table.add(run[0], run[1], at - run[1], run[1] * blk_sz, max(run[2], 0))
             run[:] = [kind, at, pattern]
 
+    patterns = _Patterns()
     block = 0
     for data, length in _windows(f, size, blk_sz):
         count = length // blk_sz
         cursor = block
-        for i in _fill_candidates(data, length, per_block, count):
-            off = i * blk_sz
-            # A block is one repeated word iff it equals itself shifted by 4 bytes.
-            if data[off + 4 : off + blk_sz] != data[off : off + blk_sz - 4]:
-                continue
-            if block + i > cursor:
-                switch(RAW, -1, cursor)
-            switch(FILL, int.from_bytes(data[off : off + 4], "little"), block + i)
-            cursor = block + i + 1
+        with memoryview(data) as view:
+            for first, blocks, pattern in _candidate_runs(view, length, per_block, count):
+                for start, fill_blocks in _fill_runs(view, first, blocks, pattern, blk_sz, patterns):
+                    if block + start > cursor:
+                        switch(RAW, -1, cursor)
+                    switch(FILL, pattern, block + start)
+                    cursor = block + start + fill_blocks
         if cursor < block + count:
             switch(RAW, -1, cursor)
         block += count
@@ -341,13 +340,58 @@ def _windows(f: BinaryIO, size: int, blk_sz: int) -> Iterator[tuple[bytearray | 
     f.seek(0)
 
 
-def _fill_candidates(data: bytearray | mmap.mmap, length: int, per_block: int, count: int) -> Iterable[int]:
-    """Blocks of ``data`` whose first two words are equal (the only ones that may be FILL), found
-    by comparing two strided columns of words in C instead of looking at each block in Python."""
+def _candidate_runs(
+    view: memoryview, length: int, per_block: int, count: int
+) -> Iterator[tuple[int, int, int]]:
+    """(first block, blocks, word) of each run of neighbouring blocks whose first two words are
+    equal and the same word: the only blocks that may be FILL. Found by comparing two strided
+    columns of words in C, not by looking at each block in Python."""
     if per_block < 2:
-        return range(count)
-    with memoryview(data) as whole, whole[:length] as used, used.cast("I") as words:
+        yield from ((i, 1, int.from_bytes(view[i * 4 : i * 4 + 4], "little")) for i in range(count))
+        return
+    with view[:length] as used, used.cast("I") as words:
         first, second = words[0::per_block].tolist(), words[1::per_block].tolist()
-    if first == second:
-        return range(count)
-    return compress(range(count), map(eq, first, second))
+    start = run = word = -1
+    for i in compress(range(count), map(eq, first, second)):
+        if i == start + run and first[i] == word:
+            run += 1
+            continue
+        if run > 0:
+            yield start, run, word
+        start, run, word = i, 1, first[i]
+    if run > 0:
+        yield start, run, word
+
+
+def _fill_runs(
+    view: memoryview, first: int, blocks: int, word: int, blk_sz: int, patterns: _Patterns
+) -> Iterator[tuple[int, int]]:
+    """(first block, blocks) of the parts of a candidate run that really repeat ``word``: the whole
+    run in one comparison when it does (the usual case: zeros, erased flash), else block by block."""
+    pattern = patterns.get(word)
+    start, end = first * blk_sz, (first + blocks) * blk_sz
+    # bytes.startswith compares with memcmp straight from the mapped window: no copy.
+    if pattern.startswith(view[start:end]):
+        yield first, blocks
+        return
+    for i in range(first, first + blocks):
+        if pattern.startswith(view[i * blk_sz : (i + 1) * blk_sz]):
+            yield i, 1
+
+
+class _Patterns:
+    """One window's worth of each FILL word seen, built once: most images repeat a few words
+    (zeros, 0xff) in many runs."""
+
+    _KEEP = 4
+
+    def __init__(self) -> None:
+        self._made: dict[int, bytes] = {}
+
+    def get(self, word: int) -> bytes:
+        pattern = self._made.get(word)
+        if pattern is None:
+            if len(self._made) >= self._KEEP:
+                self._made.clear()
+            pattern = self._made[word] = word.to_bytes(4, "little") * (_MAP // 4)
+        return pattern
