@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -40,7 +41,12 @@ def test_sideload_lands_byte_identical_and_is_recorded(sideload_phone, tmp_path:
     assert phone.recovery.sideloaded_path.read_bytes() == rom.read_bytes()
     record = phone.state["last_install"]
     assert record["ok"] and record["size"] == size and record["post_build"].startswith("Xiaomi/alioth")
-    assert phone.mode == "recovery"  # minadbd exited: back at the recovery's menu
+    # minadbd exits once it sees the host close the stream, on the phone's own thread: the host
+    # does not wait for that (neither does adb), so the menu comes back a moment later.
+    deadline = time.monotonic() + 5
+    while phone.mode != "recovery" and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert phone.mode == "recovery"  # back at the recovery's menu
 
 
 @pytest.mark.parametrize(("ours", "theirs"), [(0x01000000, 0x01000001), (0x01000001, 0x01000000)])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -28,6 +28,10 @@ from unlocker.flashing.preflight import read_flash_facts
 from unlocker.i18n import _
 
 REBOOT_WAIT = 90.0  # seconds a phone may take to come back in fastbootd
+if TYPE_CHECKING:
+    from unlocker.fastboot.client import FastbootClient
+    from unlocker.flashing.engine import FlashResult
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -77,7 +81,6 @@ def flash(
     no_progress: bool,
     as_json: bool,
 ) -> None:
-    from unlocker.cli.progress import BarReporter
     from unlocker.flashing.engine import execute
     from unlocker.flashing.plan import plan_flash
 
@@ -106,19 +109,7 @@ def flash(
             yes=yes,
         )
         name = client.name
-        reporter = BarReporter(progress_enabled(no_progress))
-        try:
-            result = execute(
-                client,
-                plan,
-                confirm=lambda q: confirm(q, yes=yes),
-                reconnect=lambda: connect_fastboot(name, wait=REBOOT_WAIT),
-                reporter=reporter,
-            )
-        finally:
-            reporter.close()
-        if result.client is not None and result.client is not client:
-            result.client.close()
+        result = _with_bar(execute, client, plan, yes=yes, no_progress=no_progress)
     if as_json:
         print_json(
             {
@@ -165,7 +156,6 @@ def flash(
 def wipe_super(
     super_empty: Path, serial: str | None, yes: bool, dry_run: bool, no_progress: bool, as_json: bool
 ) -> None:
-    from unlocker.cli.progress import BarReporter
     from unlocker.flashing.wipe_super import (
         empty_super,
         execute_wipe_super,
@@ -192,18 +182,7 @@ def wipe_super(
             yes=yes,
         )
         name = client.name
-        reporter = BarReporter(progress_enabled(no_progress))
-        try:
-            result = execute_wipe_super(
-                client,
-                plan,
-                confirm=lambda q: confirm(q, yes=yes),
-                reconnect=lambda: connect_fastboot(name, wait=REBOOT_WAIT),
-                reporter=reporter,
-                note=info,
-            )
-        finally:
-            reporter.close()
+        result = _with_bar(execute_wipe_super, client, plan, yes=yes, no_progress=no_progress, note=info)
     if as_json:
         print_json(
             {
@@ -219,6 +198,37 @@ def wipe_super(
                 phone=name, partitions=", ".join(result.written)
             )
         )
+
+
+def _with_bar(
+    run: Callable[..., FlashResult],
+    client: FastbootClient,
+    plan: object,
+    *,
+    yes: bool,
+    no_progress: bool,
+    **extra: object,
+) -> FlashResult:
+    """Run a confirmed plan with a progress bar, reconnecting to the same phone if it drops;
+    a link opened on the way is closed afterwards (the caller closes ``client``)."""
+    from unlocker.cli.progress import BarReporter  # tqdm and the bar only when something is written
+
+    name = client.name
+    reporter = BarReporter(progress_enabled(no_progress))
+    try:
+        result = run(
+            client,
+            plan,
+            confirm=lambda q: confirm(q, yes=yes),
+            reconnect=lambda: connect_fastboot(name, wait=REBOOT_WAIT),
+            reporter=reporter,
+            **extra,
+        )
+    finally:
+        reporter.close()
+    if result.client is not None and result.client is not client:
+        result.client.close()
+    return result
 
 
 @click.command("erase", help=_("Erase PARTITION (its data is gone for good)."))

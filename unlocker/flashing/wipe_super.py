@@ -264,6 +264,8 @@ def execute_wipe_super(
     total = FlashResult(client=client)
     for flash in plan.flashes:
         result = execute(client, flash, confirm=confirm, reconnect=reconnect, reporter=reporter)
+        # A phone that dropped and came back mid-write is reached through the new link from then on.
+        client = total.client = result.client or client
         total.written += result.written
         total.pieces += result.pieces
         total.bytes_sent += result.bytes_sent

@@ -16,6 +16,8 @@ import threading
 from collections.abc import Iterable
 from pathlib import Path
 
+from unlocker.download.hashing import cpus_available, sha256_of
+
 # Small enough to stay in the CPU's cache between the read and the hash, large enough that the
 # per-call overhead does not count.
 CHUNK = 1024 * 1024
@@ -24,24 +26,11 @@ READ_AHEAD_FROM = 16 * CHUNK
 _BUFFERS = 3  # in flight between the reading and the hashing thread
 
 
-def cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):  # not on Linux
-        return os.cpu_count() or 1
-
-
 def sha256_file(path: Path) -> str:
     """The file's sha256, as lowercase hex."""
-    if cores() > 1 and os.stat(path).st_size >= READ_AHEAD_FROM:
+    if cpus_available() > 1 and os.stat(path).st_size >= READ_AHEAD_FROM:
         return _sha256_read_ahead(path)
-    digest = hashlib.sha256()
-    buffer = bytearray(CHUNK)
-    view = memoryview(buffer)
-    with open(path, "rb", buffering=0) as f:
-        while count := f.readinto(buffer):
-            digest.update(view[:count])
-    return digest.hexdigest()
+    return sha256_of(path)
 
 
 def _sha256_read_ahead(path: Path) -> str:
@@ -88,7 +77,7 @@ def sha256_files(paths: Iterable[Path]) -> dict[Path, str]:
     The first error (a file that cannot be read) is raised once every file is done.
     """
     todo = sorted(set(paths), key=lambda p: os.stat(p).st_size, reverse=True)
-    workers = min(len(todo), cores())
+    workers = min(len(todo), cpus_available())
     if workers <= 1:
         return {path: sha256_file(path) for path in todo}
     jobs: queue.SimpleQueue[Path] = queue.SimpleQueue()
