@@ -17,7 +17,7 @@ from unlocker import commands
 from unlocker.device.connect import connect_fastboot
 from unlocker.device.facts import read_facts
 from unlocker.errors import PreflightError, SideloadFailed, UnlockerError
-from unlocker.flashing.engine import execute
+from unlocker.flashing.engine import FlashResult, execute
 from unlocker.flashing.image import inspect_image
 from unlocker.flashing.plan import plan_flash
 from unlocker.flashing.progress import FlashReporter
@@ -29,6 +29,7 @@ from unlocker.install.plan import (
     ROLE_SIDELOAD_MENU,
     ROLE_UNLOCK,
     STOCK,
+    PlannedArtefact,
     PlannedStep,
     entry_modes,
     mode_words,
@@ -297,15 +298,7 @@ class Runner:
             # one is resized in fastbootd); the rest holds until the phone reboots.
             variables = self.link.variables
             variables.forget(*(name for name in variables.asked if ":" in name))
-        return {
-            "written": result.written,
-            "slot": facts.current_slot,
-            "file": item.filename,
-            "sha256": item.sha256,
-            "bytes_sent": result.bytes_sent,
-            "pieces": result.pieces,
-            "verified": _("the phone accepted every piece"),
-        }
+        return _written(result, facts.current_slot, item)
 
     def _wipe_super(self, step: PlannedStep) -> dict[str, Any]:
         from unlocker.flashing.wipe_super import (
@@ -333,15 +326,10 @@ class Runner:
                 reporter=self.ui.flash_reporter(),
                 note=self.ui.note,
             )
-        return {
-            "written": result.written,
-            "slot": facts.current_slot,
-            "file": item.filename,
-            "sha256": item.sha256,
-            "bytes_sent": result.bytes_sent,
-            "pieces": result.pieces,
-            "verified": _("the phone accepted every piece"),
-        }
+        if result.client is not None and result.client is not client:
+            client.close()  # the phone dropped and came back mid-write: keep the new link
+            self.link.adopt(result.client)
+        return _written(result, facts.current_slot, item)
 
     def _boot(self, step: PlannedStep) -> dict[str, Any]:
         client, facts = self._fastboot_facts(step)
@@ -431,3 +419,16 @@ class Runner:
                 hint=_("Send it again: choose Apply from ADB on the phone."),
             )
         return _("the recovery reports {file} installed").format(file=filename)
+
+
+def _written(result: FlashResult, slot: str | None, item: PlannedArtefact) -> dict[str, Any]:
+    """The journal's record of a step that wrote partitions."""
+    return {
+        "written": result.written,
+        "slot": slot,
+        "file": item.filename,
+        "sha256": item.sha256,
+        "bytes_sent": result.bytes_sent,
+        "pieces": result.pieces,
+        "verified": _("the phone accepted every piece"),
+    }
