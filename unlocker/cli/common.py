@@ -70,6 +70,22 @@ def confirm(question: str, *, yes: bool) -> None:
         raise Aborted(_("Stopped: you answered no. Nothing was changed."))
 
 
+def show_plan(plan: Any, phone: str, *, dry_run: bool, as_json: bool) -> bool:
+    """``--dry-run``: print the plan (``to_json``/``describe``) and say True, touching nothing;
+    otherwise print its warnings before the questions and say False."""
+    if dry_run:
+        if as_json:
+            print_json({**plan.to_json(), "dry_run": True})
+        else:
+            click.echo(_("Plan for {phone} (nothing will be changed):").format(phone=phone))
+            for line in plan.describe():
+                click.echo(f"  - {line}")
+        return True
+    for warning in plan.warnings:
+        info(_("warning: {warning}").format(warning=warning))
+    return False
+
+
 def progress_enabled(no_progress: bool) -> bool:
     """Bars only when a human watches: stderr is a terminal and the user did not opt out."""
     return not no_progress and sys.stderr.isatty() and os.environ.get("TERM") != "dumb"

@@ -19,6 +19,7 @@ from unlocker.cli.common import (
     open_phone,
     print_json,
     progress_enabled,
+    show_plan,
     yes_option,
 )
 from unlocker.device.connect import connect_fastboot
@@ -89,16 +90,8 @@ def flash(
         plan = plan_flash(
             read_flash_facts(client, partition), partition, img, slot=slot, force_critical=force_critical
         )
-        if dry_run:
-            if as_json:
-                print_json({**plan.to_json(), "dry_run": True})
-            else:
-                click.echo(_("Plan for {phone} (nothing will be changed):").format(phone=client.name))
-                for line in plan.describe():
-                    click.echo(f"  - {line}")
+        if show_plan(plan, client.name, dry_run=dry_run, as_json=as_json):
             return
-        for warning in plan.warnings:
-            info(_("warning: {warning}").format(warning=warning))
         for question in plan.questions:  # asked here, before the usual question, not again by execute
             confirm(question, yes=yes)
         plan = dataclasses.replace(plan, questions=[])
@@ -165,16 +158,8 @@ def wipe_super(
 
     with empty_super(super_empty) as empty, open_phone(serial) as client:  # a damaged file: nothing sent
         plan = plan_wipe_super(*read_wipe_facts(client, empty), empty)
-        if dry_run:
-            if as_json:
-                print_json({**plan.to_json(), "dry_run": True})
-            else:
-                click.echo(_("Plan for {phone} (nothing will be changed):").format(phone=client.name))
-                for line in plan.describe():
-                    click.echo(f"  - {line}")
+        if show_plan(plan, client.name, dry_run=dry_run, as_json=as_json):
             return
-        for warning in plan.warnings:
-            info(_("warning: {warning}").format(warning=warning))
         confirm(
             _(
                 "Wipe super on {phone}: write empty metadata to {partitions}? Every logical partition in it is lost."

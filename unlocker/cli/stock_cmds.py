@@ -10,12 +10,12 @@ from unlocker.cli.common import (
     confirm,
     device_option,
     dry_run_option,
-    info,
     json_option,
     no_progress_option,
     open_phone,
     print_json,
     progress_enabled,
+    show_plan,
     yes_option,
 )
 from unlocker.i18n import _
@@ -111,16 +111,8 @@ def stock(
             )
         finally:
             reading.close()
-        if dry_run:
-            if as_json:
-                print_json({**plan.to_json(), "dry_run": True})
-            else:
-                click.echo(_("Plan for {phone} (nothing will be changed):").format(phone=client.name))
-                for line in plan.describe():
-                    click.echo(f"  - {line}")
+        if show_plan(plan, client.name, dry_run=dry_run, as_json=as_json):
             return
-        for warning in plan.warnings:
-            info(_("warning: {warning}").format(warning=warning))
         reporter = BarReporter(bars)
         unpacking = _Bar(bars, plan.unpack_size, _("unpacking"))
         try:
