@@ -118,6 +118,25 @@ class SocketTransport(Transport):
             sock.settimeout(self.write_timeout)
         return sock.sendfile(part.file, part.offset, part.count)
 
+    def _recv_into(self, view: memoryview | bytearray, timeout: float, *, lost_hint: str) -> int:
+        """One receive into ``view`` within ``timeout`` s (0 when the phone closed the link); a
+        silent phone becomes TransportTimeout, a lost one DeviceDisconnected with the protocol's
+        next step."""
+        sock = self._require()
+        try:
+            if timeout <= 0:
+                raise TimeoutError
+            if sock.gettimeout() != timeout:
+                sock.settimeout(timeout)
+            return sock.recv_into(view)
+        except TimeoutError as e:
+            raise TransportTimeout(_("{phone}: no answer in time").format(phone=self.name)) from e
+        except OSError as e:
+            raise DeviceDisconnected(
+                _("{phone}: connection lost ({reason})").format(phone=self.name, reason=e.strerror or e),
+                hint=lost_hint,
+            ) from e
+
     def close(self) -> None:
         if self._sock is not None:
             try:

@@ -100,24 +100,12 @@ class TcpTransport(SocketTransport):
 
     def _recv_exact(self, n: int, deadline: float) -> bytes:
         """``n`` bytes by ``deadline`` (time.monotonic()): a reply trickled byte by byte still ends."""
-        sock = self._require()
         buf = bytearray(n)
         view = memoryview(buf)
         got = 0
+        lost = _("The phone went away: check it is still in fastboot mode and retry.")
         while got < n:
-            try:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise TimeoutError
-                sock.settimeout(remaining)
-                k = sock.recv_into(view[got:])
-            except TimeoutError as e:
-                raise TransportTimeout(_("{phone}: no answer in time").format(phone=self.name)) from e
-            except OSError as e:
-                raise DeviceDisconnected(
-                    _("{phone}: connection lost ({reason})").format(phone=self.name, reason=e.strerror or e),
-                    hint=_("The phone went away: check it is still in fastboot mode and retry."),
-                ) from e
+            k = self._recv_into(view[got:], deadline - time.monotonic(), lost_hint=lost)
             if not k:
                 if got:
                     message = _("{phone}: the phone closed the connection mid-response")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from unlocker.errors import DeviceDisconnected, TransportTimeout
+from unlocker.errors import DeviceDisconnected
 from unlocker.i18n import _
 from unlocker.transport.socket_link import CONNECT_TIMEOUT, SocketTransport
 
@@ -46,17 +46,11 @@ class TcpStreamTransport(SocketTransport):
 
     def read(self, size: int, timeout: float) -> bytes:
         if self._start == self._end:
-            sock = self._require()
-            sock.settimeout(timeout)
-            try:
-                count = sock.recv_into(self._buffer)
-            except TimeoutError as e:
-                raise TransportTimeout(_("{phone}: no answer in time").format(phone=self.name)) from e
-            except OSError as e:
-                raise DeviceDisconnected(
-                    _("{phone}: connection lost ({reason})").format(phone=self.name, reason=e.strerror or e),
-                    hint=_("The phone went away: check that it is still in the same mode, then retry."),
-                ) from e
+            count = self._recv_into(
+                self._buffer,
+                timeout,
+                lost_hint=_("The phone went away: check that it is still in the same mode, then retry."),
+            )
             if not count:
                 raise DeviceDisconnected(
                     _("{phone}: the phone closed the connection").format(phone=self.name),
