@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
+from typing import BinaryIO
 
 import click
 
@@ -13,7 +14,7 @@ from unlocker.errors import ImageError, UsageError
 from unlocker.i18n import _
 from unlocker.sparse import apply_sparse, iter_chunks, read_header
 from unlocker.sparse.extents import layout_of_raw
-from unlocker.sparse.format import CHUNK_NAMES, MAX_BLOCK_SIZE, is_sparse
+from unlocker.sparse.format import CHUNK_NAMES, MAX_BLOCK_SIZE, SparseHeader, is_sparse
 from unlocker.sparse.reader import check_crc
 from unlocker.sparse.writer import write_sparse
 
@@ -39,14 +40,7 @@ def sparse() -> None:
 def sparse_info(image: Path, as_json: bool) -> None:
     """Show the header and chunks of a sparse image (validates it completely)."""
     with open(image, "rb") as f:
-        if not is_sparse(f.read(4)):
-            raise ImageError(
-                _("{file} is not an Android sparse image (it is raw, or something else)").format(
-                    file=image.name
-                )
-            )
-        f.seek(0)
-        header = read_header(f)
+        header = _sparse_header(f, image)
         counts: dict[str, int] = {}
         blocks: dict[str, int] = {}
         for chunk, _unused in iter_chunks(f, header, payloads=False):
@@ -150,17 +144,20 @@ def sparse_convert(image: Path, output: Path, block_size: int) -> None:
     )
 
 
+def _sparse_header(f: BinaryIO, image: Path) -> SparseHeader:
+    """The header of ``image`` (open as ``f``), or a clear error when it is not sparse at all."""
+    if not is_sparse(f.read(4)):
+        raise ImageError(
+            _("{file} is not an Android sparse image (it is raw, or something else)").format(file=image.name)
+        )
+    f.seek(0)
+    return read_header(f)
+
+
 def _check_room(image: Path, output: Path) -> None:
     """Refuse before writing when the expanded image cannot fit where it would go."""
     with open(image, "rb") as f:
-        if not is_sparse(f.read(4)):
-            raise ImageError(
-                _("{file} is not an Android sparse image (it is raw, or something else)").format(
-                    file=image.name
-                )
-            )
-        f.seek(0)
-        header = read_header(f)
+        header = _sparse_header(f, image)
     if header.total_blks == 0:
         raise ImageError(_("{file} describes an empty image (0 blocks)").format(file=image.name))
     folder = output.resolve().parent
