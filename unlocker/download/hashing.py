@@ -16,6 +16,7 @@ import queue
 import threading
 from pathlib import Path
 from types import TracebackType
+from typing import Protocol
 
 #: Size of each buffer: large enough that the per-buffer overhead (a queue hand-off, a write
 #: call, a hash call) is negligible, small enough that the pool stays a few MiB.
@@ -89,15 +90,19 @@ def cpus_available() -> int:
     return os.cpu_count() or 1
 
 
+class Digest(Protocol):
+    def update(self, data: bytes | memoryview, /) -> None: ...
+
+
 class BackgroundHash:
-    """Feeds ``target`` from a second thread, buffer by buffer, in the order given.
+    """Feeds ``target`` (a PartHash, or any hashlib object) from a second thread, buffer by buffer, in the order given.
 
     ``take()`` lends a free buffer (waiting while every buffer is still queued for hashing),
     ``submit(buf, n)`` queues its first ``n`` bytes. Leaving the ``with`` block waits until every
     submitted byte is hashed, on success and on error alike, so ``target`` then matches what was
     written. With a single CPU there is nothing to overlap with, and ``submit`` hashes at once."""
 
-    def __init__(self, target: PartHash, *, buffers: int = POOL, size: int = BUFFER) -> None:
+    def __init__(self, target: Digest, *, buffers: int = POOL, size: int = BUFFER) -> None:
         self.target = target
         self.size = size
         self.threaded = cpus_available() > 1

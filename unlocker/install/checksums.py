@@ -3,8 +3,9 @@
 Checking a kit is the longest wait before the first write (a ROM zip is a gigabyte or more), and
 nothing may be written before every file is verified, so the check has to be as fast as the
 computer allows. Hashing is CPU-bound and hashlib releases the GIL for large updates, as file
-reads do: several files are hashed at the same time, one per core, and a large file is read
-ahead by a second thread into a few reused buffers while the first hashes (no new buffer per read).
+reads do: several files are hashed at the same time, one per core, and a large file is hashed
+by a second thread while the first reads on into a few reused buffers (the downloader's
+BackgroundHash; no new buffer per read).
 """
 
 from __future__ import annotations
@@ -16,12 +17,12 @@ import threading
 from collections.abc import Iterable
 from pathlib import Path
 
-from unlocker.download.hashing import cpus_available, sha256_of
+from unlocker.download.hashing import BackgroundHash, cpus_available, sha256_of
 
 # Small enough to stay in the CPU's cache between the read and the hash, large enough that the
 # per-call overhead does not count.
 CHUNK = 1024 * 1024
-# Files at least this big get a read-ahead thread; smaller ones are read and hashed in turn.
+# Files at least this big get a hashing thread beside the reading; smaller ones are read and hashed in turn.
 READ_AHEAD_FROM = 16 * CHUNK
 _BUFFERS = 3  # in flight between the reading and the hashing thread
 
@@ -34,40 +35,16 @@ def sha256_file(path: Path) -> str:
 
 
 def _sha256_read_ahead(path: Path) -> str:
+    """This thread reads into a few reused buffers while a second one hashes the ones before."""
     digest = hashlib.sha256()
-    free: queue.SimpleQueue[bytearray] = queue.SimpleQueue()
-    full: queue.SimpleQueue[tuple[bytearray, int] | BaseException | None] = queue.SimpleQueue()
-    for _ in range(_BUFFERS):
-        free.put(bytearray(CHUNK))
-    stop = threading.Event()
-
-    def read() -> None:
-        try:
-            with open(path, "rb", buffering=0) as f:
-                while not stop.is_set():
-                    buffer = free.get()
-                    count = f.readinto(buffer)
-                    if not count:
-                        break
-                    full.put((buffer, count))
-            full.put(None)
-        except BaseException as e:  # handed to the hashing thread, which raises it
-            full.put(e)
-
-    # A daemon: Ctrl+C while hashing must not wait for the rest of the file to be read.
-    reader = threading.Thread(target=read, name=f"read {path.name}", daemon=True)
-    reader.start()
-    try:
-        while (item := full.get()) is not None:
-            if isinstance(item, BaseException):
-                raise item
-            buffer, count = item
-            digest.update(memoryview(buffer)[:count])
-            free.put(buffer)
-    finally:
-        stop.set()
-        free.put(bytearray(CHUNK))  # a reader waiting for a buffer wakes up and sees the stop
-    reader.join()
+    with open(path, "rb", buffering=0) as f, BackgroundHash(digest, buffers=_BUFFERS, size=CHUNK) as hasher:
+        while True:
+            buffer = hasher.take()
+            count = f.readinto(buffer)
+            if not count:
+                hasher.give_back(buffer)
+                break
+            hasher.submit(buffer, count)
     return digest.hexdigest()
 
 
