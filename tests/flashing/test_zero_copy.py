@@ -74,6 +74,21 @@ def test_raw_runs_of_split_pieces_go_by_sendfile(phone_factory, tmp_path: Path, 
     assert p.partition("system")[: len(data)] == data
 
 
+def test_short_runs_are_read_without_preadv_where_the_system_lacks_it(
+    phone_factory, tmp_path: Path, monkeypatch
+) -> None:
+    """Windows has no os.preadv: the short ranges gathered with the chunk headers are read by seek
+    and read, and the phone gets the same bytes."""
+    monkeypatch.delattr(os, "preadv")
+    p = phone_factory("xiaomi-legacy", unlocked=True, max_download_size=MiB)
+    image = tmp_path / "system.img"
+    data = os.urandom(3 * MiB) + bytes(2 * MiB) + os.urandom(MiB // 2 + 100)
+    image.write_bytes(data)
+    result = _flash(p.name, "system", image)
+    assert result.pieces >= 4
+    assert p.partition("system")[: len(data)] == data
+
+
 def test_transports_without_sendfile_read_into_the_buffer(monkeypatch, tmp_path: Path) -> None:
     """The USB path: the same bytes, through readinto, and send_file never asked."""
     from tests.support_transport import ScriptedTransport

@@ -335,7 +335,7 @@ class FastbootClient:
                     if fill == len(view):
                         flush()
                     n = min(length, len(view) - fill)
-                    got = os.preadv(file.fileno(), [view[fill : fill + n]], offset)
+                    got = _read_at(file, view[fill : fill + n], offset)
                     if not got:
                         raise self._ended_early(size - done - fill)
                     fill += got
@@ -438,6 +438,15 @@ def _file_segments(source: object, size: int) -> tuple[BinaryIO, Iterable[bytes 
     except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
         return None
     return source, [(position, size)]  # type: ignore[return-value]
+
+
+def _read_at(file: BinaryIO, buffer: memoryview, offset: int) -> int:
+    """Bytes of ``file`` from ``offset`` into ``buffer``: one pread where the system has it, a seek
+    and a read elsewhere (Windows has no os.preadv)."""
+    if hasattr(os, "preadv"):
+        return os.preadv(file.fileno(), [buffer], offset)
+    file.seek(offset)
+    return file.readinto(buffer) or 0
 
 
 def _names_unknown_variable(message: str) -> bool:
