@@ -87,3 +87,28 @@ def test_a_long_run_spanning_windows_is_one_extent(tmp_path: Path) -> None:
     with open(path, "rb") as f:
         layout = layout_of_raw(f, len(data), blk)
     assert [(e.kind, e.blocks) for e in layout.extents] == [(RAW, 1), (FILL, 20 * 256), (RAW, 1)]
+
+
+def test_the_scan_needs_no_madvise(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Windows maps files but has no madvise: the scan finds the same extents without it."""
+    import mmap
+    from types import SimpleNamespace
+
+    from unlocker.sparse import extents
+
+    class WindowsMap(mmap.mmap):
+        def madvise(self, *_args: object) -> None:
+            raise AssertionError("Windows has no madvise")
+
+    windows = SimpleNamespace(
+        mmap=WindowsMap, ACCESS_READ=mmap.ACCESS_READ, ALLOCATIONGRANULARITY=mmap.ALLOCATIONGRANULARITY
+    )
+    monkeypatch.setattr(extents, "mmap", windows)
+    monkeypatch.setattr(extents, "_SEQUENTIAL", getattr(windows, "MADV_SEQUENTIAL", None))
+    blk = 4096
+    data = _image(random.Random(7), blk, 200)
+    path = tmp_path / "win.img"
+    path.write_bytes(data)
+    with open(path, "rb") as f:
+        layout = layout_of_raw(f, len(data), blk)
+    assert _blocks_of(layout) == _by_definition(data, blk)

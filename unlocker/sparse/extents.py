@@ -24,6 +24,7 @@ from unlocker.sparse.reader import iter_chunks, read_header
 BLOCK = 4096
 _SCAN = 1024 * 1024  # bytes read per step when scanning a raw image that cannot be mapped
 _MAP = 8 * 1024 * 1024  # bytes mapped at a time when scanning a raw image
+_SEQUENTIAL = getattr(mmap, "MADV_SEQUENTIAL", None)
 # Walking a sparse file's chunk headers: where headers lie close together (small chunks) the file
 # is read in large windows; after a long RAW payload only a small one is read where the next
 # header starts (the payload itself is never read).
@@ -317,7 +318,8 @@ def _windows(f: BinaryIO, size: int, blk_sz: int) -> Iterator[tuple[bytearray | 
             except (OSError, ValueError):
                 break  # not mappable (a pipe, a special file): read the rest
             try:
-                window.madvise(mmap.MADV_SEQUENTIAL)
+                if _SEQUENTIAL is not None:  # a hint for read-ahead; Windows has no madvise
+                    window.madvise(_SEQUENTIAL)
                 yield window, length
             finally:
                 window.close()  # its pages leave this process's memory at once

@@ -23,6 +23,9 @@ _UNSUPPORTED = frozenset(
 )
 _FALLOC_FL_KEEP_SIZE = 0x01
 _FALLOC_FL_PUNCH_HOLE = 0x02
+# Every route here reads and writes at offsets; where the system cannot (Windows has no
+# pread/pwrite), callers take their plain seek-and-write route instead.
+USABLE = hasattr(os, "pread") and hasattr(os, "pwrite")
 _punch_hole = None  # resolved on first use: the C library's fallocate, or False where there is none
 
 
