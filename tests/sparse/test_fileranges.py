@@ -117,14 +117,14 @@ def test_fallbacks_keep_the_bytes(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     assert apply_files(tmp_path, image, old).read_bytes() == expected
 
 
-def test_without_pread_and_pwrite_the_plain_route_writes_the_same(
+def test_without_the_offset_calls_the_file_route_writes_the_same(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Windows has none of the offset calls: files are then applied by seek and write, with the
-    same result."""
+    """Windows has none of the offset calls and no C library fallocate: reads and writes then seek
+    first, zeros are written, and the bytes are the same."""
     for call in ("pread", "pwrite", "pwritev", "copy_file_range"):
         monkeypatch.delattr(os, call, raising=False)
-    monkeypatch.setattr(fileranges, "USABLE", False)
+    monkeypatch.setattr(fileranges, "_punch_hole", False)
     image, old, expected = mixed_image()
     assert apply_files(tmp_path, image, old).read_bytes() == expected
 

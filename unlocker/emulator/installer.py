@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from unlocker.emulator.recovery import SIDELOAD_PACKAGE
+from unlocker.sparse.fileranges import pread, pwrite
 
 if TYPE_CHECKING:
     from unlocker.emulator.phone import VirtualPhone
@@ -62,14 +63,16 @@ class PackageFile:
         self.phone = phone
         self.size = size
         self.path = phone.recovery.part_path()
-        self._fd: int | None = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o644)
+        self._fd: int | None = os.open(
+            self.path, os.O_RDWR | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0), 0o644
+        )
         os.ftruncate(self._fd, size)
         self._whole = hashlib.sha256()
         self._hashed = 0  # bytes [0, _hashed) are in the whole-file hash
 
     def write(self, offset: int, data: bytes) -> None:
         assert self._fd is not None
-        os.pwrite(self._fd, data, offset)
+        pwrite(self._fd, data, offset)
 
     def hash_in_order(self, offset: int, data: bytes) -> None:
         """Feed the whole-file SHA-256 when ``data`` is the next piece of it (the verification pass)."""
@@ -79,7 +82,7 @@ class PackageFile:
 
     def read(self, start: int, end: int) -> bytes:
         assert self._fd is not None
-        return os.pread(self._fd, end - start, start)
+        return pread(self._fd, end - start, start)
 
     def finish(self, verdict: Verdict, metadata: dict[str, str]) -> None:
         """Keep the package (``sideloaded.zip``) or throw it away, and record the install."""

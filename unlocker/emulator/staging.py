@@ -21,6 +21,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
+from unlocker.sparse.fileranges import pread, pwrite
+
 
 class StagingFile:
     """An anonymous file, mapped, that grows to the largest download it has held."""
@@ -117,7 +119,7 @@ class Staging:
             return
         view = memoryview(data)
         while view:
-            written = os.pwrite(self._file.fd, view, self._written)
+            written = pwrite(self._file.fd, view, self._written)
             view = view[written:]
             self._written += written
 
@@ -139,7 +141,7 @@ class Staging:
         parts: list[bytes] = []
         got = 0
         while got < want:
-            data = os.pread(self._file.fd, want - got, got)
+            data = pread(self._file.fd, want - got, got)
             if not data:
                 break
             parts.append(data)

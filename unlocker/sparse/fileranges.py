@@ -23,9 +23,6 @@ _UNSUPPORTED = frozenset(
 )
 _FALLOC_FL_KEEP_SIZE = 0x01
 _FALLOC_FL_PUNCH_HOLE = 0x02
-# Every route here reads and writes at offsets; where the system cannot (Windows has no
-# pread/pwrite), callers take their plain seek-and-write route instead.
-USABLE = hasattr(os, "pread") and hasattr(os, "pwrite")
 _punch_hole = None  # resolved on first use: the C library's fallocate, or False where there is none
 
 
@@ -45,7 +42,7 @@ def copy_range(src_fd: int, src_offset: int, dst_fd: int, dst_offset: int, size:
         dst_offset += done
         size -= done
     while size:
-        data = os.pread(src_fd, min(size, BLOCK), src_offset)
+        data = pread(src_fd, min(size, BLOCK), src_offset)
         if not data:
             raise EOFError(src_offset)
         _pwrite_all(dst_fd, memoryview(data), dst_offset)
@@ -76,7 +73,7 @@ def _write_repeated(fd: int, offset: int, end: int, block: memoryview) -> None:
     writev = getattr(os, "pwritev", None)
     while end - offset >= len(block):
         count = min((end - offset) // len(block), _VECTORS)
-        written = writev(fd, [block] * count, offset) if writev else os.pwrite(fd, block, offset)
+        written = writev(fd, [block] * count, offset) if writev else pwrite(fd, block, offset)
         offset += written
         partial = written % len(block)
         if partial:
@@ -87,9 +84,26 @@ def _write_repeated(fd: int, offset: int, end: int, block: memoryview) -> None:
         _pwrite_all(fd, block[: end - offset], offset)
 
 
+def pread(fd: int, size: int, offset: int) -> bytes:
+    """Up to ``size`` bytes from ``offset``. Windows has no pread: there the descriptor's position
+    moves (a seek, then a read), which is fine for descriptors one thread uses at a time."""
+    if hasattr(os, "pread"):
+        return os.pread(fd, size, offset)
+    os.lseek(fd, offset, os.SEEK_SET)
+    return os.read(fd, size)
+
+
+def pwrite(fd: int, data: bytes | memoryview, offset: int) -> int:
+    """Write ``data`` (or its start) at ``offset``; as :func:`pread` where the system has no pwrite."""
+    if hasattr(os, "pwrite"):
+        return os.pwrite(fd, data, offset)
+    os.lseek(fd, offset, os.SEEK_SET)
+    return os.write(fd, data)
+
+
 def _pwrite_all(fd: int, data: memoryview, offset: int) -> None:
     while data:
-        written = os.pwrite(fd, data, offset)
+        written = pwrite(fd, data, offset)
         data = data[written:]
         offset += written
 
@@ -118,7 +132,7 @@ def _load_fallocate():  # noqa: ANN202 - a ctypes function, or False
 
         libc = ctypes.CDLL(None, use_errno=True)
         fallocate = getattr(libc, "fallocate64", None) or libc.fallocate
-    except (OSError, AttributeError, ImportError):
+    except (OSError, AttributeError, ImportError, TypeError):  # TypeError: Windows has no CDLL(None)
         return False
     fallocate.argtypes = (ctypes.c_int, ctypes.c_int, ctypes.c_int64, ctypes.c_int64)
     fallocate.restype = ctypes.c_int

@@ -273,10 +273,7 @@ def apply_sparse(src: BinaryIO, dst: BinaryIO) -> int:
 
 def _descriptors(src: BinaryIO, dst: BinaryIO) -> tuple[int, int] | None:
     """Both files' descriptors, with ``dst``'s buffer written out; None unless both are regular files
-    (pipes cannot be read at an offset; devices take the plain route) and the system reads and
-    writes at offsets."""
-    if not fileranges.USABLE:
-        return None
+    (pipes cannot be read at an offset; devices take the plain route)."""
     try:
         fds = src.fileno(), dst.fileno()
         if not all(stat.S_ISREG(os.fstat(fd).st_mode) for fd in fds):
