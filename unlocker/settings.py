@@ -8,11 +8,10 @@ and the README's table is generated from it (``python -m unlocker.settings``).
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class Variable:
+class Variable(NamedTuple):
     name: str
     meaning: str
     default: str  # how it behaves when unset, in words

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -94,7 +93,7 @@ def flash(
             return
         for question in plan.questions:  # asked here, before the usual question, not again by execute
             confirm(question, yes=yes)
-        plan = dataclasses.replace(plan, questions=[])
+        plan.questions = []
         confirm(
             _("Write {file} to {partitions} on {phone}?").format(
                 file=image.name, partitions=", ".join(plan.targets), phone=client.name

@@ -9,7 +9,7 @@ a volunteer must be able to trust every field, so nothing is guessed.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from unlocker.errors import FastbootFailure
 from unlocker.fastboot.client import FastbootClient
@@ -85,8 +85,7 @@ def read_unlocked(variables: Variables) -> bool | None:
     return unlocked
 
 
-@dataclass(frozen=True)
-class PartitionFacts:
+class PartitionFacts(NamedTuple):
     """What the phone says about one partition, keyed by the suffixed names it may be written as."""
 
     name: str  # as the user typed it (no slot suffix added)
@@ -97,29 +96,67 @@ class PartitionFacts:
     exists: bool | None = None
 
 
-@dataclass
 class PhoneFacts:
-    """Everything that decides the next step. ``name`` is how the person named the phone."""
+    """Everything that decides the next step. ``name`` is how the person named the phone; a fact
+    not passed is None (unknown).
 
-    name: str
-    mode: str  # BOOTLOADER or FASTBOOTD; over adb RECOVERY, SIDELOAD or the banner's mode
-    product: str | None = None
-    serial: str | None = None
-    unlocked: bool | None = None
-    critical_unlocked: bool | None = None
-    secure: bool | None = None
-    unlock_ability: bool | None = None
-    anti_rollback: int | None = None
-    slot_count: int | None = None
-    current_slot: str | None = None
-    max_download_size: int | None = None
-    battery_voltage_mv: int | None = None
-    battery_soc_ok: bool | None = None
-    snapshot_update_status: str | None = None
-    partitions: dict[str, PartitionFacts] = field(default_factory=dict)
-    # In recovery: what it installed last (``package``, ``ok`` "1"/"0", ``post_build``, ``error``...).
-    last_install: dict[str, str] | None = None
-    soc_family: str | None = None  # filled where it matters (critical partitions): device.soc
+    A plain class rather than a dataclass: every command that talks to a phone builds one, and
+    importing ``dataclasses`` (which imports ``inspect``) costs a large share of ``status``'s whole
+    run (issue 15).
+    """
+
+    __slots__ = (
+        "name", "mode", "product", "serial", "unlocked", "critical_unlocked", "secure",
+        "unlock_ability", "anti_rollback", "slot_count", "current_slot", "max_download_size",
+        "battery_voltage_mv", "battery_soc_ok", "snapshot_update_status", "partitions",
+        "last_install", "soc_family",
+    )  # fmt: skip
+
+    def __init__(
+        self,
+        name: str,
+        mode: str,  # BOOTLOADER or FASTBOOTD; over adb RECOVERY, SIDELOAD or the banner's mode
+        *,
+        product: str | None = None,
+        serial: str | None = None,
+        unlocked: bool | None = None,
+        critical_unlocked: bool | None = None,
+        secure: bool | None = None,
+        unlock_ability: bool | None = None,
+        anti_rollback: int | None = None,
+        slot_count: int | None = None,
+        current_slot: str | None = None,
+        max_download_size: int | None = None,
+        battery_voltage_mv: int | None = None,
+        battery_soc_ok: bool | None = None,
+        snapshot_update_status: str | None = None,
+        partitions: dict[str, PartitionFacts] | None = None,
+        # In recovery: what it installed last (``package``, ``ok`` "1"/"0", ``post_build``, ``error``...).
+        last_install: dict[str, str] | None = None,
+        soc_family: str | None = None,  # filled where it matters (critical partitions): device.soc
+    ) -> None:
+        self.name = name
+        self.mode = mode
+        self.product = product
+        self.serial = serial
+        self.unlocked = unlocked
+        self.critical_unlocked = critical_unlocked
+        self.secure = secure
+        self.unlock_ability = unlock_ability
+        self.anti_rollback = anti_rollback
+        self.slot_count = slot_count
+        self.current_slot = current_slot
+        self.max_download_size = max_download_size
+        self.battery_voltage_mv = battery_voltage_mv
+        self.battery_soc_ok = battery_soc_ok
+        self.snapshot_update_status = snapshot_update_status
+        self.partitions: dict[str, PartitionFacts] = {} if partitions is None else partitions
+        self.last_install = last_install
+        self.soc_family = soc_family
+
+    def __repr__(self) -> str:
+        known = (f"{k}={getattr(self, k)!r}" for k in self.__slots__ if getattr(self, k) not in (None, {}))
+        return f"PhoneFacts({', '.join(known)})"
 
     @property
     def in_fastbootd(self) -> bool:

@@ -15,8 +15,7 @@ import os
 import stat
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 
 from unlocker.errors import FastbootFailure, ProtocolError, TransportTimeout, VariableUnknown
 from unlocker.fastboot.failures import hint_for_failure
@@ -51,12 +50,11 @@ GATHER_BUFFER = 1024 * 1024
 _UNKNOWN_VARIABLE_MARKERS = ("not found", "unknown variable", "variable not", "invalid variable")
 
 
-@dataclass
-class Response:
+class Response(NamedTuple):
     """The outcome of one command: OKAY payload plus every INFO/TEXT line seen on the way."""
 
-    value: str = ""
-    info: list[str] = field(default_factory=list)
+    value: str
+    info: list[str]
 
 
 class FastbootClient:

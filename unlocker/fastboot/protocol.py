@@ -5,8 +5,8 @@ Facts: AOSP fastboot/README.md and fastboot_driver.cpp; Qualcomm ABL FastbootCmd
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import Enum
+from typing import NamedTuple
 
 from unlocker.errors import ProtocolError, UsageError
 from unlocker.i18n import N_, _
@@ -42,8 +42,7 @@ class Status(str, Enum):
     TEXT = "TEXT"
 
 
-@dataclass(frozen=True)
-class Packet:
+class Packet(NamedTuple):
     status: Status
     payload: str
 

@@ -18,7 +18,7 @@ the ``_a``/``_b`` slot suffix.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from unlocker.i18n import N_, _
 
@@ -29,8 +29,7 @@ CHAIN = "chain"
 IRREPLACEABLE = "irreplaceable"
 
 
-@dataclass(frozen=True)
-class FamilyTable:
+class FamilyTable(NamedTuple):
     chain: frozenset[str]
     irreplaceable: frozenset[str]
 
@@ -80,8 +79,7 @@ _REASONS = {
 }
 
 
-@dataclass(frozen=True)
-class Critical:
+class Critical(NamedTuple):
     name: str  # the partition name without a slot suffix
     kind: str  # CHAIN or IRREPLACEABLE
     family: str | None  # whose table named it (None: the phone's family is unknown)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from unlocker.errors import (
@@ -36,13 +35,17 @@ Reconnect = Callable[[], FastbootClient]
 Confirm = Callable[[str], None]
 
 
-@dataclass
 class FlashResult:
-    written: list[str] = field(default_factory=list)
-    pieces: int = 0
-    bytes_sent: int = 0
-    seconds: float = 0.0
-    client: FastbootClient | None = None  # the live session (a new one after a reboot to fastbootd)
+    """What a flash did; filled in as it goes."""
+
+    __slots__ = ("bytes_sent", "client", "pieces", "seconds", "written")
+
+    def __init__(self, client: FastbootClient | None = None) -> None:
+        self.written: list[str] = []
+        self.pieces = 0
+        self.bytes_sent = 0
+        self.seconds = 0.0
+        self.client = client  # the live session (a new one after a reboot to fastbootd)
 
     @property
     def rate(self) -> float:

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 
 from unlocker.errors import ImageError
 from unlocker.flashing.avb import rollback_index
@@ -15,14 +14,13 @@ from unlocker.sparse.format import FILE_HEADER_SIZE, is_sparse, parse_header
 from unlocker.sparse.reader import check_crc
 
 
-@dataclass(frozen=True)
-class ImageFile:
+class ImageFile(NamedTuple):
     path: Path
     file_size: int
     sparse: bool
     expanded_size: int  # what lands in the partition
     # A sparse image's extents, found while validating it, so planning never walks it twice.
-    sparse_layout: ImageLayout | None = field(default=None, repr=False, compare=False)
+    sparse_layout: ImageLayout | None = None
     rollback_index: int | None = None  # from the image's AVB metadata (raw images), if any
 
     def layout(self, f: BinaryIO) -> ImageLayout:

@@ -10,8 +10,6 @@ The plan is made once, from the facts read once, and the engine executes exactly
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from unlocker import commands
 from unlocker.device.facts import BOOTLOADER, FASTBOOTD, PartitionFacts, PhoneFacts, normalise_slot
 from unlocker.errors import PreflightError, UsageError
@@ -25,23 +23,43 @@ SLOT_CHOICES = ("a", "b", "all", "other")
 MUCH_SMALLER = 256
 
 
-@dataclass
 class FlashPlan:
-    phone: str  # how the person named the phone
-    partition: str  # as asked for, without a slot suffix added
-    slot: str | None  # as asked for (--slot)
-    image: ImageFile
-    targets: list[str]
-    mode: str
-    limit: int | None  # bytes per download, None = no limit published
-    split: bool  # resparsed into pieces of at most ``limit``
-    needs_fastbootd: bool = False  # logical partition asked for in the bootloader
-    cancel_snapshot: bool = False  # a pending snapshot update blocks flashing in fastbootd
-    resize_logical: bool = False
-    warnings: list[str] = field(default_factory=list)
-    critical: Critical | None = None
-    # Questions the person must answer yes to before anything is sent (the engine asks them).
-    questions: list[str] = field(default_factory=list)
+    """What a flash will do. A plain class, not a dataclass: see :class:`~unlocker.device.facts.PhoneFacts`."""
+
+    __slots__ = (
+        "cancel_snapshot", "critical", "image", "limit", "mode", "needs_fastbootd", "partition",
+        "phone", "questions", "resize_logical", "slot", "split", "targets", "warnings",
+    )  # fmt: skip
+
+    def __init__(
+        self,
+        *,
+        phone: str,  # how the person named the phone
+        partition: str,  # as asked for, without a slot suffix added
+        slot: str | None,  # as asked for (--slot)
+        image: ImageFile,
+        targets: list[str],
+        mode: str,
+        limit: int | None,  # bytes per download, None = no limit published
+        split: bool,  # resparsed into pieces of at most ``limit``
+        needs_fastbootd: bool = False,  # logical partition asked for in the bootloader
+        critical: Critical | None = None,
+    ) -> None:
+        self.phone = phone
+        self.partition = partition
+        self.slot = slot
+        self.image = image
+        self.targets = targets
+        self.mode = mode
+        self.limit = limit
+        self.split = split
+        self.needs_fastbootd = needs_fastbootd
+        self.critical = critical
+        self.cancel_snapshot = False  # a pending snapshot update blocks flashing in fastbootd
+        self.resize_logical = False
+        self.warnings: list[str] = []
+        # Questions the person must answer yes to before anything is sent (the engine asks them).
+        self.questions: list[str] = []
 
     def describe(self) -> list[str]:
         """The plan in plain words, one line per step (shown by --dry-run)."""

@@ -16,10 +16,9 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from unlocker.i18n import _
 
@@ -33,8 +32,7 @@ TABLE = Path(__file__).with_name("platform_table.json")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]*$")
 
 
-@dataclass(frozen=True)
-class Platform:
+class Platform(NamedTuple):
     """What a reported platform name is: the chip family, and which devices it may be."""
 
     name: str  # as the bootloader reported it
@@ -44,11 +42,10 @@ class Platform:
     fastbootd_products: tuple[str, ...] = ()  # what fastbootd reported on phones where it was seen
 
 
-@dataclass(frozen=True)
-class Platforms:
+class Platforms(NamedTuple):
     names: dict[str, Platform]
     patterns: tuple[tuple[re.Pattern[str], str], ...]  # (pattern, soc_vendor)
-    lines: dict[str, int] = field(default_factory=dict)  # name -> line in platforms.yaml
+    lines: dict[str, int]  # name -> line in platforms.yaml
 
     def lookup(self, product: str | None) -> Platform | None:
         """The platform ``product`` names, or None when it may well be a codename."""
@@ -66,7 +63,7 @@ class Platforms:
         return None
 
 
-EMPTY = Platforms({}, ())
+EMPTY = Platforms({}, (), {})
 
 
 def read_platforms(root: Traversable | Path | None = None) -> tuple[Platforms, list[Issue]]:
@@ -162,7 +159,9 @@ def from_table(table: dict[str, Any]) -> Platforms:
         for name, entry in table["names"].items()
     }
     patterns = tuple((re.compile(pattern), soc_vendor) for pattern, soc_vendor in table["patterns"])
-    return Platforms(names, patterns)  # no line numbers: only `index validate` reports them, from the YAML
+    return Platforms(
+        names, patterns, {}
+    )  # no line numbers: only `index validate` reports them, from the YAML
 
 
 @cache

@@ -11,7 +11,6 @@ import mmap
 import os
 from array import array
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from itertools import compress
 from operator import eq
 from typing import BinaryIO, NamedTuple, overload
@@ -107,8 +106,7 @@ class ExtentTable(Sequence[Extent]):
         return Extent(RAW, start, blocks, value)
 
 
-@dataclass(frozen=True)
-class ImageLayout:
+class ImageLayout(NamedTuple):
     blk_sz: int
     total_blks: int
     extents: Sequence[Extent]

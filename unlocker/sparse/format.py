@@ -8,7 +8,7 @@ Chunk header, 12 bytes: type, reserved, chunk_sz (output blocks), total_sz (byte
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from unlocker.errors import ImageError
 from unlocker.i18n import _
@@ -27,8 +27,7 @@ CHUNK_NAMES = {RAW: "RAW", FILL: "FILL", DONT_CARE: "DONT_CARE", CRC32: "CRC32"}
 MAX_BLOCK_SIZE = 64 * 1024 * 1024
 
 
-@dataclass(frozen=True)
-class SparseHeader:
+class SparseHeader(NamedTuple):
     major: int
     minor: int
     file_hdr_sz: int

@@ -10,8 +10,7 @@ import stat
 import struct
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 
 from unlocker.errors import ImageError
 from unlocker.i18n import _
@@ -32,8 +31,7 @@ from unlocker.sparse.format import (
 BUFFER = 1024 * 1024
 
 
-@dataclass(frozen=True)
-class Chunk:
+class Chunk(NamedTuple):
     index: int
     kind: int
     start_block: int  # first output block this chunk covers

@@ -13,7 +13,6 @@ import stat
 import struct
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from typing import BinaryIO
 
 from unlocker.sparse import crc as crc32
@@ -186,10 +185,12 @@ class SparseStream(io.RawIOBase):
         return got
 
 
-@dataclass
 class _RawRun:
-    offset: int  # in the source
-    left: int  # bytes still to send
+    __slots__ = ("left", "offset")
+
+    def __init__(self, offset: int, left: int) -> None:
+        self.offset = offset  # in the source
+        self.left = left  # bytes still to send
 
 
 _EMPTY = memoryview(b"")

@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 
 
-@dataclass(frozen=True)
-class UsbInterface:
+class UsbInterface(NamedTuple):
     """Which USB interface a protocol lives on, and how to talk about it to a person.
 
     The protocol layer owns these facts (fastboot: ff/42/03, adb: ff/42/01) and passes them down;

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from unlocker.errors import DeviceNotFound, DevicePermissionError, UsageError
 from unlocker.i18n import _
@@ -17,8 +17,7 @@ from unlocker.transport.base import Transport, UsbInterface
 from unlocker.transport.tcp import DEFAULT_PORT, TcpTransport
 
 
-@dataclass(frozen=True)
-class DeviceName:
+class DeviceName(NamedTuple):
     kind: str  # "tcp" or "usb"
     host: str | None = None
     port: int | None = None

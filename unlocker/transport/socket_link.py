@@ -5,8 +5,7 @@ progress-based deadline, and closing. ``tcp.py`` adds fastboot's handshake and f
 from __future__ import annotations
 
 import socket
-from dataclasses import dataclass
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 
 from unlocker import commands
 from unlocker.errors import DeviceDisconnected, DeviceNotFound, TransportTimeout
@@ -18,8 +17,7 @@ _GATHER = hasattr(socket.socket, "sendmsg")  # not on Windows
 _MORE = getattr(socket, "MSG_MORE", 0)  # Linux only; elsewhere the header leaves on its own
 
 
-@dataclass(frozen=True)
-class FileRange:
+class FileRange(NamedTuple):
     """Bytes of a file to send as they are, by the kernel (sendfile): no copy through Python."""
 
     file: BinaryIO
