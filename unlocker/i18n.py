@@ -24,15 +24,16 @@ then shows `unlocker unlock` or /dev/bus/usb/001/004 as typed, inside a Persian 
 
 from __future__ import annotations
 
-import gettext as _gettext
-import io
 import os
-import string
 import struct
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from unlocker import settings
+
+if TYPE_CHECKING:
+    import gettext as _gettext
+    import string
 
 DOMAIN = "unlocker"
 LOCALE_DIR = Path(__file__).parent / "locale"
@@ -42,7 +43,7 @@ RTL_LANGUAGES = frozenset({"ar", "fa", "he", "ur", "ps", "ckb"})
 FSI = "\u2068"  # FIRST STRONG ISOLATE: the value takes the direction of its first letter
 PDI = "\u2069"  # POP DIRECTIONAL ISOLATE
 
-_translation: _gettext.NullTranslations | None = None
+_translation: English | SortedCatalogue | None = None
 _language = SOURCE_LANGUAGE
 
 
@@ -105,11 +106,26 @@ def set_language(language: str | None) -> str:
     global _translation, _language
     _language = resolve(requested_languages(language))
     path = catalogue_path(_language) if _language != SOURCE_LANGUAGE else None
-    _translation = _gettext.NullTranslations() if path is None else SortedCatalogue(path.read_bytes())
+    _translation = English() if path is None else SortedCatalogue(path.read_bytes())
     return _language
 
 
-class SortedCatalogue(_gettext.NullTranslations):
+class English:
+    """The source language: every message is its own translation (gettext's NullTranslations,
+    without importing gettext, which compiles regular expressions at import: issue 15)."""
+
+    def gettext(self, message: str) -> str:
+        return message
+
+    def ngettext(self, msgid1: str, msgid2: str, n: int) -> str:
+        return msgid1 if n == 1 else msgid2
+
+
+# The magic number that starts a little-endian .mo file (gettext.GNUTranslations.LE_MAGIC).
+_MO_MAGIC = 0x950412DE
+
+
+class SortedCatalogue:
     """A compiled ``.mo`` catalogue, each message looked up where it lies in the file.
 
     GNUTranslations decodes all of a catalogue's ~1,300 entries when it opens it, which costs a
@@ -120,11 +136,10 @@ class SortedCatalogue(_gettext.NullTranslations):
     """
 
     def __init__(self, data: bytes) -> None:
-        super().__init__()
         self._data = data
         magic = struct.unpack_from("<I", data)[0]
-        order = "<" if magic == _gettext.GNUTranslations.LE_MAGIC else ">"
-        if struct.unpack_from(order + "I", data)[0] != _gettext.GNUTranslations.LE_MAGIC:
+        order = "<" if magic == _MO_MAGIC else ">"
+        if struct.unpack_from(order + "I", data)[0] != _MO_MAGIC:
             raise OSError(0, "Bad magic number")
         self._count, ids_at, strs_at = struct.unpack_from(order + "3I", data, 8)
         self._ids = struct.unpack_from(f"{order}{2 * self._count}I", data, ids_at)  # (length, offset)*
@@ -153,7 +168,10 @@ class SortedCatalogue(_gettext.NullTranslations):
 
     def ngettext(self, msgid1: str, msgid2: str, n: int) -> str:
         if self._plurals is None:
-            self._plurals = _gettext.GNUTranslations(io.BytesIO(self._data))
+            import gettext
+            import io
+
+            self._plurals = gettext.GNUTranslations(io.BytesIO(self._data))
         return self._plurals.ngettext(msgid1, msgid2, n)
 
 
@@ -162,7 +180,7 @@ def is_shipped(code: str) -> bool:
     return code in ("C", "POSIX") or code.lower().startswith("en") or catalogue_path(code) is not None
 
 
-def _active() -> _gettext.NullTranslations:
+def _active() -> English | SortedCatalogue:
     if _translation is None:
         set_language(None)
     assert _translation is not None
@@ -184,14 +202,24 @@ def isolate(text: str) -> str:
     return f"{FSI}{text}{PDI}" if text and is_rtl() else text
 
 
-class _IsolatingFormatter(string.Formatter):
-    """str.format, each substituted value (after its !r/!s conversion and format spec) isolated."""
-
-    def format_field(self, value: Any, format_spec: str) -> str:
-        return isolate(format(value, format_spec))
+_isolating: string.Formatter | None = None
 
 
-_ISOLATING = _IsolatingFormatter()
+def _isolating_formatter() -> string.Formatter:
+    """str.format, each substituted value (after its !r/!s conversion and format spec) isolated.
+
+    Made on first use: the ``string`` module compiles a regular expression at import, a cost
+    only right-to-left languages need to pay."""
+    global _isolating
+    if _isolating is None:
+        import string
+
+        class IsolatingFormatter(string.Formatter):
+            def format_field(self, value: Any, format_spec: str) -> str:
+                return isolate(format(value, format_spec))
+
+        _isolating = IsolatingFormatter()
+    return _isolating
 
 
 class Message(str):
@@ -201,7 +229,7 @@ class Message(str):
 
     def format(self, *args: Any, **kwargs: Any) -> str:
         if is_rtl():
-            return Message(_ISOLATING.vformat(str(self), args, kwargs))
+            return Message(_isolating_formatter().vformat(str(self), args, kwargs))
         return Message(str.format(self, *args, **kwargs))
 
 

@@ -40,7 +40,10 @@ class SocketTransport(Transport):
 
     def _connect(self) -> socket.socket:
         try:
-            sock = socket.create_connection((self.host, self.port), timeout=self.connect_timeout)
+            # An ASCII name goes to the resolver as bytes: a str would load the IDNA codec (and
+            # unicodedata's tables) at every connect, for names that need no conversion.
+            host = self.host.encode("ascii") if self.host.isascii() else self.host
+            sock = socket.create_connection((host, self.port), timeout=self.connect_timeout)
         except (OSError, UnicodeError) as e:  # UnicodeError: a host name IDNA cannot encode
             reason = getattr(e, "strerror", None) or e
             raise DeviceNotFound(
