@@ -31,9 +31,13 @@ def confirm(question: str, *, yes: bool) -> None:
             _("{question} - no answer possible without a terminal.").format(question=question),
             hint=_("Re-run with --yes to confirm from a script, or --dry-run to see the plan."),
         )
-    # A person is answering, so start-up time no longer counts; click's prompt keeps its exact words.
+    # A person is answering, so start-up time no longer counts; click's prompt keeps its exact
+    # words, in the language the click application would have given them.
     import click
 
+    from unlocker.cli import click_texts
+
+    click_texts.install()
     if not click.confirm(question, default=False, err=True):
         raise Aborted(_("Stopped: you answered no. Nothing was changed."))
 
