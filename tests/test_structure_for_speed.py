@@ -82,6 +82,28 @@ def test_status_over_tcp_loads_only_what_it_uses(phone_factory, cli_env, extra: 
     }
 
 
+@pytest.mark.parametrize("extra", [(), ("--json",), ("--dry-run",)])
+def test_flash_over_tcp_loads_no_click(
+    phone_factory, cli_env, tmp_path: Path, extra: tuple[str, ...]
+) -> None:
+    """`flash PARTITION IMAGE` to a phone on TCP runs without click (unlocker.cli.quick), the
+    command group and the shared option decorators, and loads none of the heavy dependencies."""
+    p = phone_factory("xiaomi-legacy", unlocked=True)
+    image = tmp_path / "system.img"
+    image.write_bytes(b"\1\2\3\4" * 4096)
+    loaded = _modules_after(
+        "flash", "system", str(image), "-s", p.name, "--yes", "--no-progress", *extra, env=cli_env
+    )
+    assert "unlocker.cli.flash_view" in loaded
+    assert not {m.split(".")[0] for m in loaded} & (HEAVY | {"click"})
+    assert not loaded & {
+        "unlocker.cli.app",
+        "unlocker.cli.common",
+        "unlocker.cli.flash_cmds",
+        "unlocker.transport.usb",
+    }
+
+
 def _layout(extents: int) -> ImageLayout:
     # Alternating RAW and FILL runs of one block: the worst case for the number of chunks.
     items = [Extent(RAW if i % 2 else FILL, i, 1, i * 4096, b"\1\2\3\4") for i in range(extents)]

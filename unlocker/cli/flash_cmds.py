@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 import click
 
@@ -17,26 +17,15 @@ from unlocker.cli.common import (
     no_progress_option,
     open_phone,
     print_json,
-    progress_enabled,
     show_plan,
     yes_option,
 )
-from unlocker.device.connect import connect_fastboot
-from unlocker.flashing.image import inspect_image
+from unlocker.cli.flash_view import flash_image, run_with_bar
 from unlocker.flashing.plan import SLOT_CHOICES
 from unlocker.flashing.preflight import read_flash_facts
 from unlocker.i18n import _
 
-REBOOT_WAIT = 90.0  # seconds a phone may take to come back in fastbootd
-if TYPE_CHECKING:
-    from unlocker.fastboot.client import FastbootClient
-    from unlocker.flashing.engine import FlashResult
-
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-def _mib(n: float) -> str:
-    return f"{n / (1024 * 1024):.1f} MiB"
 
 
 def force_critical_option(f: F) -> F:
@@ -81,51 +70,17 @@ def flash(
     no_progress: bool,
     as_json: bool,
 ) -> None:
-    from unlocker.flashing.engine import execute
-    from unlocker.flashing.plan import plan_flash
-
-    img = inspect_image(image)
-    with open_phone(serial) as client:
-        plan = plan_flash(
-            read_flash_facts(client, partition), partition, img, slot=slot, force_critical=force_critical
-        )
-        if show_plan(plan, client.name, dry_run=dry_run, as_json=as_json):
-            return
-        for question in plan.questions:  # asked here, before the usual question, not again by execute
-            confirm(question, yes=yes)
-        plan.questions = []
-        confirm(
-            _("Write {file} to {partitions} on {phone}?").format(
-                file=image.name, partitions=", ".join(plan.targets), phone=client.name
-            ),
-            yes=yes,
-        )
-        name = client.name
-        result = _with_bar(execute, client, plan, yes=yes, no_progress=no_progress)
-    if as_json:
-        print_json(
-            {
-                "phone": name,
-                "written": result.written,
-                "pieces": result.pieces,
-                "bytes_sent": result.bytes_sent,
-                "seconds": round(result.seconds, 3),
-            }
-        )
-    else:
-        click.echo(
-            _(
-                "wrote {file} ({size}) to {partitions} on {phone} in {pieces} piece(s), {seconds} s ({rate}/s)"
-            ).format(
-                file=image.name,
-                size=_mib(img.expanded_size),
-                partitions=", ".join(result.written),
-                phone=name,
-                pieces=result.pieces,
-                seconds=f"{result.seconds:.1f}",
-                rate=_mib(result.rate),
-            )
-        )
+    flash_image(
+        partition,
+        image,
+        slot=slot,
+        serial=serial,
+        yes=yes,
+        force_critical=force_critical,
+        dry_run=dry_run,
+        no_progress=no_progress,
+        as_json=as_json,
+    )
 
 
 @click.command(
@@ -166,7 +121,7 @@ def wipe_super(
             yes=yes,
         )
         name = client.name
-        result = _with_bar(execute_wipe_super, client, plan, yes=yes, no_progress=no_progress, note=info)
+        result = run_with_bar(execute_wipe_super, client, plan, yes=yes, no_progress=no_progress, note=info)
     if as_json:
         print_json(
             {
@@ -182,37 +137,6 @@ def wipe_super(
                 phone=name, partitions=", ".join(result.written)
             )
         )
-
-
-def _with_bar(
-    run: Callable[..., FlashResult],
-    client: FastbootClient,
-    plan: object,
-    *,
-    yes: bool,
-    no_progress: bool,
-    **extra: object,
-) -> FlashResult:
-    """Run a confirmed plan with a progress bar, reconnecting to the same phone if it drops;
-    a link opened on the way is closed afterwards (the caller closes ``client``)."""
-    from unlocker.cli.progress import BarReporter  # tqdm and the bar only when something is written
-
-    name = client.name
-    reporter = BarReporter(progress_enabled(no_progress))
-    try:
-        result = run(
-            client,
-            plan,
-            confirm=lambda q: confirm(q, yes=yes),
-            reconnect=lambda: connect_fastboot(name, wait=REBOOT_WAIT),
-            reporter=reporter,
-            **extra,
-        )
-    finally:
-        reporter.close()
-    if result.client is not None and result.client is not client:
-        result.client.close()
-    return result
 
 
 @click.command("erase", help=_("Erase PARTITION (its data is gone for good)."))
