@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import atexit
+import functools
+import hashlib
 import os
 import platform
 import shutil
@@ -11,6 +13,7 @@ import statistics
 import struct
 import subprocess
 import sys
+import sysconfig
 import tempfile
 import threading
 import time
@@ -22,10 +25,6 @@ from pathlib import Path
 MiB = 1024 * 1024
 GiB = 1024 * MiB
 ROOT = Path(__file__).resolve().parent.parent
-
-# Every child imports this checkout's package, whatever the current directory and whatever an
-# editable install elsewhere points at (PYTHONPATH is searched before the editable finder).
-os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
 
 # Our commands keep their config, state (phone locks, journals) and cache in a throw-away directory,
 # the same fresh start for every run of a script, and nothing of the person's own is touched.
@@ -54,21 +53,57 @@ def machine(title: str) -> None:
     except OSError:
         fastboot = "not found"
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
-    compile_unlocker()
+    python = installed_python()
     print(f"== {title}")
     print(
-        f"machine: {cpu}, {os.cpu_count()} cores; Python {platform.python_version()} ({sys.executable}); "
-        f"{fastboot}; {platform.system()} {platform.release()}; load average {load}"
+        f"machine: {cpu}, {os.cpu_count()} cores; Python {platform.python_version()}; {fastboot}; "
+        f"{platform.system()} {platform.release()}; load average {load}"
     )
+    print(f"unlocker: this checkout installed as `pip install .` installs it (not editable), run by {python}")
 
 
-def compile_unlocker() -> None:
-    """Compile unlocker's bytecode once, untimed, as an installed copy has it (pip and distribution
-    packages compile it). With PYTHONDONTWRITEBYTECODE set, as on the project's machines, every
-    timed run would otherwise compile all of its modules again, which no installed copy does.
-    The files go into the checkout's git-ignored ``__pycache__`` directories."""
-    package = Path(__file__).resolve().parent.parent / "unlocker"
-    subprocess.run([sys.executable, "-m", "compileall", "-q", str(package)], check=True)
+@functools.cache
+def installed_python() -> Path:
+    """An interpreter with this checkout installed the way the README installs it, built once per
+    source state (untimed) and kept in the temporary directory.
+
+    A development checkout is usually an editable install, whose import hook costs every start of
+    Python (ours and ``python3 -c pass`` alike) about 30 ms and imports modules unlocker would
+    otherwise load itself; users run a regular install. So: a venv without pip, unlocker installed
+    into it by this interpreter's pip from a wheel built here (no network), its bytecode compiled
+    as pip compiles it, and unlocker's dependencies taken from this interpreter's site-packages
+    through a plain path entry.
+    """
+    digest = hashlib.sha256()
+    for path in sorted([ROOT / "pyproject.toml", *(ROOT / "unlocker").rglob("*")]):
+        if path.is_file() and "__pycache__" not in path.parts:
+            digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes() + b"\0")
+    home = Path(tempfile.gettempdir()) / f"unlocker-bench-install-{digest.hexdigest()[:16]}"
+    python = home / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+    if (home / "ready").exists():
+        return python
+    shutil.rmtree(home, ignore_errors=True)
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(home)], check=True)
+    quiet = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    wheels = home / "wheel"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation", "--no-index",
+         "--wheel-dir", str(wheels), str(ROOT)],
+        check=True, env=quiet,
+    )  # fmt: skip
+    subprocess.run(
+        [sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet", "--no-deps", "--no-index",
+         *map(str, wheels.glob("*.whl"))],
+        check=True, env=quiet,
+    )  # fmt: skip
+    purelib = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        check=True, capture_output=True, text=True,
+    ).stdout.strip()  # fmt: skip
+    Path(purelib, "_benchmark_dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    subprocess.run([str(python), "-m", "compileall", "-q", str(Path(purelib, "unlocker"))], check=True)
+    (home / "ready").touch()
+    return python
 
 
 def rounds_arg(parser: argparse.ArgumentParser, default: int) -> None:
@@ -78,8 +113,13 @@ def rounds_arg(parser: argparse.ArgumentParser, default: int) -> None:
 
 
 def unlocker_cmd(*args: str) -> list[str]:
-    """What the `unlocker` console script runs (its entry point, no runpy), with this interpreter."""
-    return [sys.executable, "-c", "import sys\nfrom unlocker.cli.main import main\nsys.exit(main())", *args]
+    """The ``unlocker`` command as users run it: the console script of the regular install."""
+    return [str(installed_python().with_name("unlocker")), *args]
+
+
+def python_pass() -> list[str]:
+    """``python3 -c pass`` with the interpreter and site set-up our commands run with."""
+    return [str(installed_python()), "-c", "pass"]
 
 
 @contextmanager

@@ -22,6 +22,7 @@ from benchmarks._common import (  # noqa: E402
     paired,
     paired_table,
     peak_rss_mib,
+    python_pass,
     rounds_arg,
     rss_floor_note,
     run,
@@ -40,7 +41,7 @@ def main() -> None:
         "start-up: unlocker commands vs python3 -c pass (same interpreter); DEVICE: the discard-only device"
     )
     device, name = start_discard(256 * MiB)
-    anchor = [sys.executable, "-c", "pass"]
+    anchor = python_pass()
     commands = {
         "unlocker --version": unlocker_cmd("--version"),
         "unlocker --help": unlocker_cmd("--help"),
