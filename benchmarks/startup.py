@@ -11,6 +11,8 @@ Usage: python benchmarks/startup.py [--rounds N]   (default 20)
 from __future__ import annotations
 
 import argparse
+import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -31,6 +33,31 @@ from benchmarks._common import (  # noqa: E402
     table,
     unlocker_cmd,
 )
+
+
+def modules_loaded(cmd: list[str]) -> list[str]:
+    """The modules ``cmd`` (a Python program) imports, in order, as ``-X importtime`` lists them."""
+    done = subprocess.run(
+        cmd, capture_output=True, text=True, env={**os.environ, "PYTHONPROFILEIMPORTTIME": "1"}, check=True
+    )
+    return [
+        line.rsplit("|", 1)[1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")
+    ][1:]
+
+
+def foreign_floor(cmd: list[str], anchor: list[str]) -> list[str]:
+    """``python3 -c 'import ...'`` of every module ``cmd`` loads that is not unlocker's own and that
+    ``python3 -c pass`` does not load anyway: what the standard library and the dependencies cost
+    any program that needs them, before a line of unlocker runs."""
+    baseline = set(modules_loaded(anchor))
+    foreign = [m for m in modules_loaded(cmd) if m not in baseline and m.split(".")[0] != "unlocker"]
+    # -X importtime also lists imports that failed on this system (nt, _winapi, ...): keep those
+    # that exist here.
+    check = "import importlib.util, sys\nfor m in sys.argv[1:]:\n    try:\n        importlib.util.find_spec(m) and print(m)\n    except ImportError:\n        pass\n"
+    found = subprocess.run(
+        [anchor[0], "-c", check, *dict.fromkeys(foreign)], capture_output=True, text=True, check=True
+    )
+    return [anchor[0], "-c", "import " + ", ".join(found.stdout.split())]
 
 
 def main() -> None:
@@ -71,7 +98,20 @@ def main() -> None:
                 "(information)",
             )
         )
+        floor = foreign_floor(commands["unlocker status -s DEVICE"], anchor)
+        rows.append(
+            (
+                paired(
+                    f"the {floor[2].count(',') + 1} other modules status loads, alone, vs python3 -c pass",
+                    lambda: run(floor),
+                    lambda: run(anchor),
+                    args.rounds,
+                ),
+                "(information)",
+            )
+        )
         paired_table(rows)
+        print(f"those modules: {floor[2].removeprefix('import ')}")
         print()
         print(rss_floor_note())
         rss = [("command", "peak RSS MiB (max of 3)")]
