@@ -89,6 +89,22 @@ def test_a_long_run_spanning_windows_is_one_extent(tmp_path: Path) -> None:
     assert [(e.kind, e.blocks) for e in layout.extents] == [(RAW, 1), (FILL, 20 * 256), (RAW, 1)]
 
 
+def test_a_window_whose_blocks_all_start_alike_is_still_checked_block_by_block(tmp_path: Path) -> None:
+    """Whole windows of one first word take a shortcut to the run comparison; blocks that differ
+    further in (and a block of another word) must still come out RAW."""
+    blk = 4096
+    blocks = 3 * 2048  # several 8 MiB windows
+    data = bytearray(bytes(blocks * blk))
+    for i in (5, 2047, 2048, 4100):
+        data[i * blk + blk - 1] = 1  # zeros but for the last byte
+    path = tmp_path / "almost.img"
+    path.write_bytes(bytes(data))
+    with open(path, "rb") as f:
+        layout = layout_of_raw(f, len(data), blk)
+    assert _blocks_of(layout) == _by_definition(bytes(data), blk)
+    assert sum(e.blocks for e in layout.extents if e.kind == RAW) == 4
+
+
 def test_the_scan_needs_no_madvise(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Windows maps files but has no madvise: the scan finds the same extents without it."""
     import mmap

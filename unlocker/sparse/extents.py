@@ -351,6 +351,10 @@ def _candidate_runs(
         return
     with view[:length] as used, used.cast("I") as words:
         first, second = words[0::per_block].tolist(), words[1::per_block].tolist()
+    if first.count(first[0]) == count and first == second:
+        # A window of one word (zeros, erased flash): one run, found in C rather than block by block.
+        yield 0, count, first[0]
+        return
     start = run = word = -1
     for i in compress(range(count), map(eq, first, second)):
         if i == start + run and first[i] == word:
