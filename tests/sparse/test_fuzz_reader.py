@@ -199,6 +199,8 @@ def _layout_outcome(image: bytes, walk: str) -> object:
     edits=st.lists(st.tuples(st.integers(0, 10_000), st.integers(0, 255)), max_size=3),
     cut=st.one_of(st.none(), st.integers(0, 10_000)),
 )
+# A CRC32 chunk made to cover a block, its payload cut off: both faults, named in the same order.
+@example(blk_sz=4, specs=[(51906, 0, 0), (51908, 0, 0)], edits=[(348, 1), (856, 1)], cut=2496)
 def test_the_windowed_walk_agrees_with_the_chunk_reader(
     blk_sz: int, specs: list[tuple[int, int, int]], edits: list[tuple[int, int]], cut: int | None
 ) -> None:

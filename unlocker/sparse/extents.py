@@ -164,6 +164,10 @@ def layout_of_sparse(f: BinaryIO) -> ImageLayout:
                 )
             table.add(RAW, block, blocks, data)
         elif kind != DONT_CARE:
+            if (
+                kind == CRC32 and blocks
+            ):  # a malformed header is named before a missing payload, as the reader does
+                _refuse_chunk(index, total, kind, blocks, size, chunk_size, block, blk_sz, total_blks)
             if data + 4 > w_end:
                 raise ImageError(
                     _("sparse image truncated inside {chunk}").format(chunk=_where(index, total))
@@ -177,8 +181,6 @@ def layout_of_sparse(f: BinaryIO) -> ImageLayout:
                     int.from_bytes(view[at + CHUNK_HEADER_SIZE : at + _FILL_WORD], "little"),
                 )
             else:
-                if blocks:
-                    _refuse_chunk(index, total, kind, blocks, size, chunk_size, block, blk_sz, total_blks)
                 has_crc = True
         block += blocks
         pos = data + size
