@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 
 # Fallback copies move this much per system call.
 BLOCK = 8 * 1024 * 1024
@@ -21,6 +22,12 @@ _VECTORS = 64
 _UNSUPPORTED = frozenset(
     {errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EPERM, errno.EBADF}
 )
+# Zero runs in written data become holes only from this long: a shorter one costs more system
+# calls than its bytes cost to write. Holes start and end on a page of the file written to.
+_PAGE = 4096
+_MIN_HOLE_PAGES = 16
+_HOLE_CANDIDATES = re.compile(b"\\0{%d,}" % _MIN_HOLE_PAGES)
+_ZEROS = bytes(1024 * 1024)
 _FALLOC_FL_KEEP_SIZE = 0x01
 _FALLOC_FL_PUNCH_HOLE = 0x02
 _punch_hole = None  # resolved on first use: the C library's fallocate, or False where there is none
@@ -67,6 +74,73 @@ def fill_range(fd: int, offset: int, size: int, pattern: bytes) -> None:
             return
     block = memoryview(pattern * (min(size, _PATTERN_BLOCK) // len(pattern)))
     _write_repeated(fd, offset, offset + size, block)
+
+
+def write_data(fd: int, offset: int, data: bytes | bytearray | memoryview) -> None:
+    """Write ``data`` at ``offset``, its long runs of zero pages as holes, as ``cp --sparse=auto`` does.
+
+    Inside the file the old data under such a run is punched out (where the file system cannot,
+    zeros are written); past its end nothing is written and the file is only extended. Either way
+    the range reads back as ``data``.
+    """
+    with memoryview(data) as whole, whole.cast("B") as view:
+        end = os.fstat(fd).st_size
+        done = 0
+        for start, stop in [*_zero_runs(view, offset), (len(view), len(view))]:
+            if start > done:
+                _pwrite_all(fd, view[done:start], offset + done)
+                end = max(end, offset + start)
+            inside = max(0, min(stop, end - offset) - start)
+            if inside and not _punch(fd, offset + start, inside):
+                _pwrite_all(fd, view[start : start + inside], offset + start)
+            done = stop
+        if offset + len(view) > end:
+            os.ftruncate(fd, offset + len(view))
+
+
+def _zero_runs(view: memoryview, offset: int) -> list[tuple[int, int]]:
+    """[start, stop) of each run of at least ``_MIN_HOLE_PAGES`` whole zero pages of the file
+    (pages counted from ``offset``, where the view begins). Only pages whose first byte is zero
+    are candidates, found with one strided copy and a regular expression; a candidate run is
+    then compared with zeros in one ``memcmp`` per MiB, page by page only when that fails."""
+    first = -offset % _PAGE
+    pages = (len(view) - first) // _PAGE if len(view) > first else 0
+    if pages < _MIN_HOLE_PAGES:
+        return []
+    heads = view[first : first + pages * _PAGE : _PAGE].tobytes()
+    runs: list[tuple[int, int]] = []
+    for candidate in _HOLE_CANDIDATES.finditer(heads):
+        zero_start = -1
+        for page, is_zero in _zero_pages(view, first, candidate.start(), candidate.end()):
+            if is_zero and zero_start < 0:
+                zero_start = page
+            elif not is_zero and zero_start >= 0:
+                _keep_run(runs, first, zero_start, page)
+                zero_start = -1
+        if zero_start >= 0:
+            _keep_run(runs, first, zero_start, candidate.end())
+    return runs
+
+
+def _zero_pages(view: memoryview, first: int, start: int, stop: int) -> list[tuple[int, bool]]:
+    """(page, is all zeros) for pages [start, stop): the whole run in one comparison when it is
+    zero (the usual case: padding, erased space), else page by page."""
+    if _all_zero(view[first + start * _PAGE : first + stop * _PAGE]):
+        return [(start, True)]
+    return [
+        (page, _all_zero(view[first + page * _PAGE : first + (page + 1) * _PAGE]))
+        for page in range(start, stop)
+    ]
+
+
+def _all_zero(view: memoryview) -> bool:
+    # bytes.startswith compares with memcmp straight from the view: no copy.
+    return all(_ZEROS.startswith(view[i : i + len(_ZEROS)]) for i in range(0, len(view), len(_ZEROS)))
+
+
+def _keep_run(runs: list[tuple[int, int]], first: int, start: int, stop: int) -> None:
+    if stop - start >= _MIN_HOLE_PAGES:
+        runs.append((first + start * _PAGE, first + stop * _PAGE))
 
 
 def _write_repeated(fd: int, offset: int, end: int, block: memoryview) -> None:
