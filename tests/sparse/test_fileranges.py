@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import errno
 import io
+import itertools
 import os
+import random
 from pathlib import Path
 
 import pytest
@@ -258,3 +260,36 @@ def test_apply_with_the_image_in_memory_gives_the_same_bytes(tmp_path: Path) -> 
     with open(source, "rb") as src, open(target, "r+b") as dst:
         apply_sparse(src, dst, memory=memoryview(image))
     assert target.read_bytes() == expected
+
+
+def zero_runs_by_definition(data: bytes, offset: int) -> list[tuple[int, int]]:
+    """Every maximal run of at least 16 whole zero pages of the file, found page by page."""
+    first = -offset % PAGE
+    starts = range(first, len(data) - PAGE + 1, PAGE)
+    runs: list[tuple[int, int]] = []
+    index = 0
+    for zero, group in itertools.groupby(data[page : page + PAGE] == bytes(PAGE) for page in starts):
+        count = len(list(group))
+        if zero and count >= 16:
+            runs.append((starts[index], starts[index] + count * PAGE))
+        index += count
+    return runs
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_zero_runs_match_the_page_by_page_definition(seed: int) -> None:
+    """Runs of zero pages next to pages that only begin with zeros, at every length around the
+    smallest hole and at unaligned offsets: the same runs as looking at every page."""
+    rnd = random.Random(seed)
+    pages = {
+        "zero": lambda: bytes(PAGE),
+        "begins with zeros": lambda: bytes(rnd.choice([8, 100, PAGE - 1])).ljust(PAGE, b"x"),
+        "data": lambda: rnd.randbytes(PAGE),
+    }
+    pieces = []
+    for _ in range(40):
+        make = pages[rnd.choice(["zero", "zero", "begins with zeros", "data"])]
+        pieces += [make() for _ in range(rnd.choice([1, 3, 15, 16, 17, 31, 33, 70]))]
+    data = b"".join(pieces) + bytes(rnd.randrange(3 * PAGE))
+    offset = rnd.choice([0, 8, 100, PAGE - 8, 5 * PAGE])
+    assert fileranges._zero_runs(memoryview(data), offset) == zero_runs_by_definition(data, offset)
