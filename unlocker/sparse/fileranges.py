@@ -3,7 +3,9 @@
 Every function takes file descriptors and absolute offsets, so neither file's position moves and no
 Python file buffer is involved. Each uses the kernel's fastest route where the platform has it
 (``copy_file_range``, punching holes) and falls back to large ``pread``/``pwrite`` calls otherwise,
-so results are byte-identical everywhere; only the speed and the holes differ.
+so results are byte-identical everywhere; only the speed and the holes differ. Data already in
+memory (a mapped download) is written with ``write_data``: on tmpfs copy_file_range goes through
+splice and costs more CPU than a plain write, and only data that is looked at can be left as holes.
 """
 
 from __future__ import annotations
