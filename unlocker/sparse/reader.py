@@ -240,12 +240,13 @@ def apply_sparse(src: BinaryIO, dst: BinaryIO, *, memory: memoryview | None = No
     for chunk, payload in iter_chunks(src, header, payloads=fds is None):
         pos = chunk.start_block * header.blk_sz
         size = chunk.blocks * header.blk_sz
-        if chunk.kind == RAW and fds is not None and memory is not None:
+        if chunk.kind == RAW and fds is not None:
             # iter_chunks has checked that src holds the whole payload.
             start = base + chunk.data_offset
-            fileranges.write_data(fds[1], pos, memory[start : start + size])
-        elif chunk.kind == RAW and fds is not None:
-            fileranges.copy_range(fds[0], base + chunk.data_offset, fds[1], pos, size)
+            if memory is not None and start + size <= len(memory):
+                fileranges.write_data(fds[1], pos, memory[start : start + size])
+            else:
+                fileranges.copy_range(fds[0], start, fds[1], pos, size)
         elif chunk.kind == RAW:
             dst.seek(pos)
             for data in payload:
