@@ -163,14 +163,18 @@ def test_a_half_received_download_is_never_staged(legacy) -> None:  # noqa: ANN0
 
 
 def test_zero_padding_of_a_raw_flash_becomes_holes(legacy) -> None:  # noqa: ANN001
-    """A boot image padded with zeros to its partition (as avbtool pads it): the padding costs no storage."""
+    """A boot image padded with zeros to its partition (as avbtool pads it), and a sparse RAW
+    chunk holding zeros, each into a new partition file: the zeros cost no storage."""
     image = os.urandom(MiB) + bytes(8 * MiB)
     flash(legacy.name, "boot", image)
-    path = legacy.phone.partition_path("boot")
+    payload = os.urandom(BLOCK) + bytes(8 * MiB) + os.urandom(BLOCK)
+    flash(legacy.name, "system", build([(RAW, len(payload) // BLOCK, payload)]))
     assert legacy.partition("boot") == image
-    if not keeps_holes(path.parent):
+    assert legacy.partition("system")[: len(payload)] == payload
+    if not keeps_holes(legacy.state_dir):
         pytest.skip("this file system does not keep holes")
-    assert path.stat().st_blocks * 512 <= 2 * MiB
+    for name in ("boot", "system"):
+        assert legacy.phone.partition_path(name).stat().st_blocks * 512 <= 2 * MiB
 
 
 def test_zero_runs_over_old_data_read_back_as_zeros(legacy) -> None:  # noqa: ANN001
