@@ -11,6 +11,7 @@ import tempfile
 import pytest
 
 from tests.emulator.test_hostile_clients import raw_command, raw_connect
+from tests.sparse.test_fileranges import keeps_holes
 from tests.sparse.test_reader_apply import build
 from unlocker.device.connect import connect_fastboot
 from unlocker.emulator import staging
@@ -159,3 +160,52 @@ def test_a_half_received_download_is_never_staged(legacy) -> None:  # noqa: ANN0
         # More than announced: the download fails, and the one before it is gone too.
         assert raw_command(sock, b"download:00000004", b"toolong").startswith(b"FAIL")
         assert raw_command(sock, b"flash:boot") == b"FAILno image downloaded"
+
+
+def test_zero_padding_of_a_raw_flash_becomes_holes(legacy) -> None:  # noqa: ANN001
+    """A boot image padded with zeros to its partition (as avbtool pads it), and a sparse RAW
+    chunk holding zeros, each into a new partition file: the zeros cost no storage."""
+    image = os.urandom(MiB) + bytes(8 * MiB)
+    flash(legacy.name, "boot", image)
+    payload = os.urandom(BLOCK) + bytes(8 * MiB) + os.urandom(BLOCK)
+    flash(legacy.name, "system", build([(RAW, len(payload) // BLOCK, payload)]))
+    assert legacy.partition("boot") == image
+    assert legacy.partition("system")[: len(payload)] == payload
+    if not keeps_holes(legacy.state_dir):
+        pytest.skip("this file system does not keep holes")
+    for name in ("boot", "system"):
+        assert legacy.phone.partition_path(name).stat().st_blocks * 512 <= 2 * MiB
+
+
+def test_zero_runs_over_old_data_read_back_as_zeros(legacy) -> None:  # noqa: ANN001
+    """Raw and sparse: zeros inside the data replace what the partition held there."""
+    flash(legacy.name, "boot", os.urandom(6 * MiB))
+    raw = os.urandom(BLOCK) + bytes(4 * MiB) + os.urandom(BLOCK)
+    flash(legacy.name, "boot", raw)
+    assert legacy.partition("boot") == raw
+    old = os.urandom(6 * MiB)
+    flash(legacy.name, "system", old)
+    payload = os.urandom(BLOCK) + bytes(2 * MiB) + os.urandom(BLOCK)
+    flash(legacy.name, "system", build([(RAW, len(payload) // BLOCK, payload)]))
+    assert legacy.partition("system") == payload + old[len(payload) :]
+
+
+def test_flashes_write_from_the_received_memory(legacy, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+    """No descriptor copy: raw and sparse flashes write from the pages the download arrived in."""
+    if not hasattr(os, "copy_file_range"):
+        pytest.skip("no copy_file_range to avoid here")
+    copies: list[int] = []
+    real = os.copy_file_range
+
+    def counting(src: int, dst: int, count: int, *offsets: int) -> int:
+        copies.append(count)
+        return real(src, dst, count, *offsets)
+
+    monkeypatch.setattr(os, "copy_file_range", counting)
+    raw = os.urandom(3 * MiB)
+    flash(legacy.name, "boot", raw)
+    payload = os.urandom(2 * MiB)
+    flash(legacy.name, "system", build([(RAW, len(payload) // BLOCK, payload)]))
+    assert legacy.partition("boot") == raw
+    assert legacy.partition("system")[: len(payload)] == payload
+    assert copies == []

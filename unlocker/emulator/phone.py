@@ -28,7 +28,7 @@ from unlocker.emulator.profiles import PROFILES, Profile
 from unlocker.emulator.recovery import Recovery, RecoveryOptions
 from unlocker.emulator.staging import StagingPool
 from unlocker.emulator.token import make_token
-from unlocker.sparse.fileranges import copy_range
+from unlocker.sparse.fileranges import copy_range, write_data
 
 # What a partition may be called on the virtual phone: a name, never a path (no "/", no "..").
 # Names come from whoever connects (with --host 0.0.0.0, from the network).
@@ -183,19 +183,23 @@ class VirtualPhone:
     def partition_path(self, name: str) -> Path:
         return self.state_dir / "partitions" / f"{check_partition_name(name)}.img"
 
-    def write_raw(self, name: str, source: BinaryIO, size: int) -> None:
-        """Replace the partition's content with ``size`` bytes from ``source`` (from its position)."""
+    def write_raw(self, name: str, source: BinaryIO | memoryview, size: int) -> None:
+        """Replace the partition's content with ``size`` bytes of ``source``: memory (the staged
+        download), or a file read from its position."""
         # Overwritten in place and then cut to size: the file's pages are reused, not freed and
-        # allocated again, and a real file is copied in the kernel.
+        # allocated again. Long zero runs become holes, as on a thin-provisioned disk.
         fd = os.open(self.partition_path(name), os.O_RDWR | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o644)
         with open(fd, "r+b") as dst:
-            try:
-                source_fd = source.fileno()
-            except (AttributeError, OSError, ValueError):
-                shutil.copyfileobj(source, dst, 1024 * 1024)
+            if isinstance(source, memoryview):
+                write_data(fd, 0, source[:size])
             else:
-                with contextlib.suppress(EOFError):  # a short source: the rest reads as zeros
-                    copy_range(source_fd, source.tell(), fd, 0, size)
+                try:
+                    source_fd = source.fileno()
+                except (AttributeError, OSError, ValueError):
+                    shutil.copyfileobj(source, dst, 1024 * 1024)
+                else:
+                    with contextlib.suppress(EOFError):  # a short source: the rest reads as zeros
+                        copy_range(source_fd, source.tell(), fd, 0, size)
             dst.truncate(size)
 
     def erase(self, name: str) -> None:

@@ -276,8 +276,7 @@ class Session:
         if not self._staging.size:
             return self._fail("no image downloaded")
         if partition in _XIAOMI_CRC_LISTS and phone.profile.vendor == "xiaomi" and phone.mode == "bootloader":
-            with self._staging.open() as src:
-                phone.write_raw(partition, src, self._staging.size)
+            self._write_staged(partition)
             return [b"OKAY"]
         size = self._partition_size(partition)
         if size is None:
@@ -293,9 +292,17 @@ class Session:
             return self._flash_sparse(partition, size)
         if self._staging.size > size:
             return self._fail("image size exceeds partition size")
-        with self._staging.open() as src:
-            phone.write_raw(partition, src, self._staging.size)
+        self._write_staged(partition)
         return [b"OKAY"]
+
+    def _write_staged(self, partition: str) -> None:
+        """The staged download becomes the partition's whole content."""
+        memory = self._staging.memory()
+        if memory is not None:
+            self.phone.write_raw(partition, memory, self._staging.size)
+            return
+        with self._staging.open() as src:
+            self.phone.write_raw(partition, src, self._staging.size)
 
     def _flash_sparse(self, partition: str, size: int) -> list[bytes]:
         try:
@@ -308,7 +315,7 @@ class Session:
         mode = "r+b" if path.exists() else "w+b"
         with open(path, mode) as dst, self._staging.open() as src:
             try:
-                apply_sparse(src, dst)
+                apply_sparse(src, dst, memory=self._staging.memory())
             except ImageError as e:
                 return self._fail(f"sparse image is invalid: {e}")
         return [b"OKAY"]

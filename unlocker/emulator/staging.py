@@ -1,8 +1,9 @@
 """Staging: where a connection's downloads land before a command uses them.
 
 Downloads land in an anonymous file in the state dir, mapped into memory, so the transport can
-receive straight into it (one copy per byte, as a phone's DMA into RAM) and the flash can copy
-from it in the kernel. The file is never truncated or rewritten: each download overwrites it in
+receive straight into it (one copy per byte, as a phone's DMA into RAM) and the flash can write
+from that memory into the partition file (one more copy; on tmpfs, copy_file_range goes through
+splice and costs more). The file is never truncated or rewritten: each download overwrites it in
 place, and the pages stay allocated for the next download and the next connection (on tmpfs,
 allocating and freeing them cost more than the writes). Only ``size`` bytes of it are staged data;
 the tail beyond is stale and never read. The size is set only when a download completes, so a
@@ -147,6 +148,13 @@ class Staging:
             parts.append(data)
             got += len(data)
         return b"".join(parts)
+
+    def memory(self) -> memoryview | None:
+        """The staged data as memory: the very pages the download was received into, so writing
+        from it is one copy per byte. None when nothing is staged or the file cannot be mapped."""
+        if self._file is None or not self.size:
+            return None
+        return self._file.window(0, self.size)
 
     @contextlib.contextmanager
     def open(self) -> Iterator[BinaryIO]:

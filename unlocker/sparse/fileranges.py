@@ -3,13 +3,16 @@
 Every function takes file descriptors and absolute offsets, so neither file's position moves and no
 Python file buffer is involved. Each uses the kernel's fastest route where the platform has it
 (``copy_file_range``, punching holes) and falls back to large ``pread``/``pwrite`` calls otherwise,
-so results are byte-identical everywhere; only the speed and the holes differ.
+so results are byte-identical everywhere; only the speed and the holes differ. Data already in
+memory (a mapped download) is written with ``write_data``: on tmpfs copy_file_range goes through
+splice and costs more CPU than a plain write, and only data that is looked at can be left as holes.
 """
 
 from __future__ import annotations
 
 import errno
 import os
+import re
 
 # Fallback copies move this much per system call.
 BLOCK = 8 * 1024 * 1024
@@ -21,6 +24,13 @@ _VECTORS = 64
 _UNSUPPORTED = frozenset(
     {errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EPERM, errno.EBADF}
 )
+# Zero runs in written data become holes only from this long: a shorter one costs more system
+# calls than its bytes cost to write. Holes start and end on a page of the file written to.
+_PAGE = 4096
+_MIN_HOLE_PAGES = 16
+_HOLE_HEADS = bytes(8 * _MIN_HOLE_PAGES)
+_NOT_ZERO = re.compile(b"[^\\0]")
+_ZEROS = bytes(1024 * 1024)
 _FALLOC_FL_KEEP_SIZE = 0x01
 _FALLOC_FL_PUNCH_HOLE = 0x02
 _punch_hole = None  # resolved on first use: the C library's fallocate, or False where there is none
@@ -67,6 +77,88 @@ def fill_range(fd: int, offset: int, size: int, pattern: bytes) -> None:
             return
     block = memoryview(pattern * (min(size, _PATTERN_BLOCK) // len(pattern)))
     _write_repeated(fd, offset, offset + size, block)
+
+
+def write_data(fd: int, offset: int, data: bytes | bytearray | memoryview) -> None:
+    """Write ``data`` at ``offset``, its long runs of zero pages as holes, as ``cp --sparse=auto`` does.
+
+    Inside the file the old data under such a run is punched out (where the file system cannot,
+    zeros are written); past its end nothing is written and the file is only extended. Either way
+    the range reads back as ``data``.
+    """
+    with memoryview(data) as whole, whole.cast("B") as view:
+        end = os.fstat(fd).st_size
+        done = 0
+        for start, stop in [*_zero_runs(view, offset), (len(view), len(view))]:
+            if start > done:
+                _pwrite_all(fd, view[done:start], offset + done)
+                end = max(end, offset + start)
+            inside = max(0, min(stop, end - offset) - start)
+            if inside and not _punch(fd, offset + start, inside):
+                _pwrite_all(fd, view[start : start + inside], offset + start)
+            done = stop
+        if offset + len(view) > end:
+            os.ftruncate(fd, offset + len(view))
+
+
+def _zero_runs(view: memoryview, offset: int) -> list[tuple[int, int]]:
+    """[start, stop) of each run of at least ``_MIN_HOLE_PAGES`` whole zero pages of the file
+    (pages counted from ``offset``, where the view begins). Only pages whose first 8 bytes are
+    zero are candidates, found with one strided copy (one cache line per page) and a substring
+    search; see :func:`_zero_spans` for how a candidate run is checked."""
+    first = -offset % _PAGE
+    pages = (len(view) - first) // _PAGE if len(view) > first else 0
+    if pages < _MIN_HOLE_PAGES:
+        return []
+    with view[first : first + pages * _PAGE] as aligned, aligned.cast("Q") as words:
+        heads = words[:: _PAGE // 8].tobytes()
+    runs: list[tuple[int, int]] = []
+    found = heads.find(_HOLE_HEADS)
+    while found >= 0:
+        after = _NOT_ZERO.search(heads, found)
+        end = after.start() if after else len(heads)
+        # The zeros may begin or end inside a page's 8 bytes: only pages wholly inside count.
+        for start, stop in _zero_spans(view, first, -(-found // 8), end // 8):
+            runs.append((first + start * _PAGE, first + stop * _PAGE))
+        found = heads.find(_HOLE_HEADS, end)
+    return runs
+
+
+def _zero_spans(view: memoryview, first: int, start: int, stop: int) -> list[tuple[int, int]]:
+    """The runs of at least ``_MIN_HOLE_PAGES`` zero pages among pages [start, stop): the whole
+    range in one comparison when it is zero (the usual case: padding, free space). Otherwise only
+    every ``_MIN_HOLE_PAGES``-th page is looked at first, since any long enough run holds one, and
+    a zero one is widened to its run; so pages that merely begin with zeros cost little."""
+
+    def zero(a: int, b: int) -> bool:
+        return _all_zero(view[first + a * _PAGE : first + b * _PAGE])
+
+    if stop - start < _MIN_HOLE_PAGES:
+        return []
+    if zero(start, stop):
+        return [(start, stop)]
+    spans: list[tuple[int, int]] = []
+    done = start  # pages before it belong to a span found already, or end at a non-zero page
+    for probe in range(start + _MIN_HOLE_PAGES - 1, stop, _MIN_HOLE_PAGES):
+        if probe < done or not zero(probe, probe + 1):
+            continue
+        low = probe
+        while low > done and zero(low - 1, low):
+            low -= 1
+        high = probe + 1
+        while high + _MIN_HOLE_PAGES <= stop and zero(high, high + _MIN_HOLE_PAGES):
+            high += _MIN_HOLE_PAGES
+        while high < stop and zero(high, high + 1):
+            high += 1
+        if high - low >= _MIN_HOLE_PAGES:
+            spans.append((low, high))
+        done = high
+    return spans
+
+
+def _all_zero(view: memoryview) -> bool:
+    # bytes.startswith compares with memcmp straight from the view: no copy.
+    return all(_ZEROS.startswith(view[i : i + len(_ZEROS)]) for i in range(0, len(view), len(_ZEROS)))
 
 
 def _write_repeated(fd: int, offset: int, end: int, block: memoryview) -> None:

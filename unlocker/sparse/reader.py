@@ -216,7 +216,7 @@ def _skip_crc(crc: int, chunk: Chunk, blk_sz: int) -> int:
     return crc
 
 
-def apply_sparse(src: BinaryIO, dst: BinaryIO) -> int:
+def apply_sparse(src: BinaryIO, dst: BinaryIO, *, memory: memoryview | None = None) -> int:
     """Write the image described by ``src`` into ``dst`` in place; DONT_CARE leaves ``dst`` as it was.
 
     This is what a phone does with each downloaded piece. Returns the expanded size. CRC32
@@ -226,6 +226,8 @@ def apply_sparse(src: BinaryIO, dst: BinaryIO) -> int:
 
     When both are real files (``fileno()``; ``src`` ending where ``seek(0, 2)`` says), the data
     moves between them in the kernel and FILL chunks of zeros become holes; see ``fileranges``.
+    ``memory``, ``src``'s bytes from its start already mapped (the virtual phone's staged download),
+    is where RAW payloads are then written from, their long zero runs left as holes too.
     """
     check = has_crc_chunks(src)
     base = src.tell()
@@ -240,7 +242,11 @@ def apply_sparse(src: BinaryIO, dst: BinaryIO) -> int:
         size = chunk.blocks * header.blk_sz
         if chunk.kind == RAW and fds is not None:
             # iter_chunks has checked that src holds the whole payload.
-            fileranges.copy_range(fds[0], base + chunk.data_offset, fds[1], pos, size)
+            start = base + chunk.data_offset
+            if memory is not None and start + size <= len(memory):
+                fileranges.write_data(fds[1], pos, memory[start : start + size])
+            else:
+                fileranges.copy_range(fds[0], start, fds[1], pos, size)
         elif chunk.kind == RAW:
             dst.seek(pos)
             for data in payload:
