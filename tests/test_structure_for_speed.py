@@ -67,13 +67,21 @@ def test_help_imports_no_command_module() -> None:
     }
 
 
+# Standard modules that cost start-up time and that status and flash need not load: dataclasses
+# imports inspect (and ast, dis, tokenize); gettext and string compile regular expressions at
+# import (English needs no catalogue; only right-to-left languages need string's Formatter); the
+# IDNA codec is for host names that are not ASCII.
+NOT_AT_START = {"dataclasses", "inspect", "gettext", "string", "encodings.idna"}
+
+
 @pytest.mark.parametrize("extra", [(), ("--json",)])
 def test_status_over_tcp_loads_only_what_it_uses(phone_factory, cli_env, extra: tuple[str, ...]) -> None:
     """`status` of a phone on TCP: no click, no USB stack, no YAML (index, knowledge base), no HTTP,
     and none of the standard modules it does not need (decimal, hashlib, datetime)."""
     p = phone_factory("xiaomi-mtk", unlocked=True)  # publishes no anti-rollback: a getvar FAILs
-    loaded = _modules_after("status", "-s", p.name, *extra, env=cli_env)
+    loaded = _modules_after("status", "-s", p.name, *extra, env={**cli_env, "UNLOCKER_LANG": "en"})
     assert not {m.split(".")[0] for m in loaded} & (HEAVY | {"click", "decimal", "hashlib", "datetime"})
+    assert not loaded & NOT_AT_START
     assert not loaded & {
         "unlocker.knowledge",
         "unlocker.index.loader",
@@ -92,10 +100,19 @@ def test_flash_over_tcp_loads_no_click(
     image = tmp_path / "system.img"
     image.write_bytes(b"\1\2\3\4" * 4096)
     loaded = _modules_after(
-        "flash", "system", str(image), "-s", p.name, "--yes", "--no-progress", *extra, env=cli_env
+        "flash",
+        "system",
+        str(image),
+        "-s",
+        p.name,
+        "--yes",
+        "--no-progress",
+        *extra,
+        env={**cli_env, "UNLOCKER_LANG": "en"},
     )
     assert "unlocker.cli.flash_view" in loaded
     assert not {m.split(".")[0] for m in loaded} & (HEAVY | {"click"})
+    assert not loaded & NOT_AT_START
     assert not loaded & {
         "unlocker.cli.app",
         "unlocker.cli.common",
