@@ -90,7 +90,7 @@ def generate_key(path: Path) -> AdbKey:
         tmp = path.with_name(path.name + ".tmp")
         tmp.unlink(missing_ok=True)
         # Created 0600 from the start: the private key is never readable by others, not even briefly.
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
         with os.fdopen(fd, "wb") as f:
             f.write(pem)
         os.replace(tmp, path)
