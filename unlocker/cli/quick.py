@@ -28,8 +28,9 @@ _SERIAL = {"-s": "serial", "--serial": "serial"}
 SLOT_CHOICES = ("a", "b", "all", "other")
 
 
-def _language(args: list[str]) -> tuple[str | None, list[str]] | None:
-    """``--lang CODE`` / ``--lang=CODE`` before the command: (code or None, the rest); None if unclear."""
+def _language(args: list[str]) -> tuple[str | None, list[str]]:
+    """``--lang CODE`` / ``--lang=CODE`` before the command: (code or None, the rest). A bare
+    ``--lang`` stays in the rest, where no command matches it."""
     if args[:1] == ["--lang"] and len(args) >= 2:
         return args[1], args[2:]
     if args and args[0].startswith("--lang="):
@@ -158,10 +159,7 @@ _COMMANDS: dict[str, Callable[[list[str]], Command | None]] = {"status": _status
 
 def recognise(args: list[str]) -> Command | None:
     """The quick command ``args`` ask for, ready to run; None when click must parse them."""
-    split = _language(args)
-    if split is None:
-        return None
-    language, rest = split
+    language, rest = _language(args)
     parse = _COMMANDS.get(rest[0]) if rest else None
     command = parse(rest[1:]) if parse is not None else None
     if command is None:
