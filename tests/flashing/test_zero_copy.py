@@ -57,12 +57,19 @@ def test_raw_image_goes_by_sendfile_over_tcp(unlocked_phone, tmp_path: Path, mon
     assert unlocked_phone.partition("boot_a") == data
 
 
-def test_raw_runs_of_split_pieces_go_by_sendfile(phone_factory, tmp_path: Path, monkeypatch) -> None:
-    counts = _counting_send_file(monkeypatch)
-    p = phone_factory("xiaomi-legacy", unlocked=True, max_download_size=MiB)
+def _image_cut_in_pieces(tmp_path: Path) -> tuple[Path, bytes]:
+    """A raw image that a 1 MiB download limit cuts into several pieces: long RAW runs, a FILL run,
+    and a short, block-unaligned end."""
     image = tmp_path / "system.img"
     data = os.urandom(3 * MiB) + bytes(2 * MiB) + os.urandom(MiB // 2 + 100)
     image.write_bytes(data)
+    return image, data
+
+
+def test_raw_runs_of_split_pieces_go_by_sendfile(phone_factory, tmp_path: Path, monkeypatch) -> None:
+    counts = _counting_send_file(monkeypatch)
+    p = phone_factory("xiaomi-legacy", unlocked=True, max_download_size=MiB)
+    image, data = _image_cut_in_pieces(tmp_path)
     result = _flash(p.name, "system", image)
     assert result.pieces >= 4
     raw_bytes = 3 * MiB + MiB // 2 + 100
@@ -81,9 +88,7 @@ def test_short_runs_are_read_without_preadv_where_the_system_lacks_it(
     and read, and the phone gets the same bytes."""
     monkeypatch.delattr(os, "preadv")
     p = phone_factory("xiaomi-legacy", unlocked=True, max_download_size=MiB)
-    image = tmp_path / "system.img"
-    data = os.urandom(3 * MiB) + bytes(2 * MiB) + os.urandom(MiB // 2 + 100)
-    image.write_bytes(data)
+    image, data = _image_cut_in_pieces(tmp_path)
     result = _flash(p.name, "system", image)
     assert result.pieces >= 4
     assert p.partition("system")[: len(data)] == data

@@ -103,6 +103,16 @@ class Sink(io.RawIOBase):
         return self.size
 
 
+def mutate(image: bytes, edits: list[tuple[int, int]], cut: int | None) -> bytes:
+    """``image`` with bytes overwritten at ``edits`` (positions wrap around) and cut at ``cut``."""
+    mutated = bytearray(image)
+    for position, value in edits:
+        mutated[position % len(mutated)] = value
+    if cut is not None:
+        del mutated[cut % (len(mutated) + 1) :]
+    return bytes(mutated)
+
+
 def read_all(image: bytes) -> tuple[int, int] | None:
     """(expanded size claimed, blocks covered by chunks); ImageError propagates."""
     f = io.BytesIO(image)
@@ -160,21 +170,17 @@ def test_mutated_images_fail_cleanly_or_expand_to_their_claim(
     blk_sz: int, specs: list[tuple[int, int, int]], edits: list[tuple[int, int]], cut: int | None
 ) -> None:
     image, _expanded = build(blk_sz, specs)
-    mutated = bytearray(image)
-    for position, value in edits:
-        mutated[position % len(mutated)] = value
-    if cut is not None:
-        del mutated[cut % (len(mutated) + 1) :]
+    mutated = mutate(image, edits, cut)
     try:
-        claimed, covered = read_all(bytes(mutated))
+        claimed, covered = read_all(mutated)
     except ImageError as e:
         assert str(e)
         return
-    head = read_header(io.BytesIO(bytes(mutated)))
+    head = read_header(io.BytesIO(mutated))
     assert covered == head.total_blks  # the reader never accepts chunks that disagree with the header
     if claimed <= EXPAND_LIMIT:
         try:
-            size, _data = expand(bytes(mutated))
+            size, _data = expand(mutated)
         except ImageError as e:  # a CRC32 chunk that no longer matches, or 0 blocks claimed
             assert "CRC32" in str(e) or (claimed == 0 and "empty" in str(e))
             return
@@ -207,13 +213,9 @@ def test_the_windowed_walk_agrees_with_the_chunk_reader(
     """The flash path's fast header walk accepts, refuses (with the same words) and lays out
     exactly what the general reader does."""
     image, _expanded = build(blk_sz, specs)
-    mutated = bytearray(image)
-    for position, value in edits:
-        mutated[position % len(mutated)] = value
-    if cut is not None:
-        del mutated[cut % (len(mutated) + 1) :]
+    mutated = mutate(image, edits, cut)
     try:
-        read_header(io.BytesIO(bytes(mutated)))
+        read_header(io.BytesIO(mutated))
     except ImageError:
         return
-    assert _layout_outcome(bytes(mutated), "windows") == _layout_outcome(bytes(mutated), "chunks")
+    assert _layout_outcome(mutated, "windows") == _layout_outcome(mutated, "chunks")
