@@ -159,9 +159,8 @@ def from_table(table: dict[str, Any]) -> Platforms:
         for name, entry in table["names"].items()
     }
     patterns = tuple((re.compile(pattern), soc_vendor) for pattern, soc_vendor in table["patterns"])
-    return Platforms(
-        names, patterns, {}
-    )  # no line numbers: only `index validate` reports them, from the YAML
+    # No line numbers: only `index validate` reports them, from the YAML.
+    return Platforms(names, patterns, {})
 
 
 @cache
