@@ -27,6 +27,7 @@ BASE = {
     "commands",
     "knowledge",
     "filelock",
+    "record",
 }
 
 # layer -> the layers it may import (BASE is always allowed). Read top to bottom as
