@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import errno
 import os
-from collections.abc import Callable, Sequence
-from typing import Any
 
 from unlocker.i18n import _
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+    from typing import Any
 
 # Exit codes the CLI documents in --help. Keep them stable: scripts depend on them.
 EXIT_OK = 0

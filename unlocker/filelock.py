@@ -6,14 +6,15 @@ Used for one command per phone (:mod:`unlocker.device.lock`) and one download pe
 
 from __future__ import annotations
 
-import contextlib
-import json
 import os
 import sys
 import time
-from collections.abc import Callable, Iterator
-from pathlib import Path
-from typing import IO
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import IO
+
 
 _WINDOWS_LOCK_OFFSET = 1 << 30  # lock a byte past the note, so others can still read the note
 
@@ -43,8 +44,10 @@ def unlock(f: IO[bytes]) -> None:
         import msvcrt
 
         f.seek(_WINDOWS_LOCK_OFFSET)
-        with contextlib.suppress(OSError):
+        try:  # noqa: SIM105 - contextlib costs start-up time
             msvcrt.locking(f.fileno(), msvcrt.LK_UNLCK, 1)  # type: ignore[attr-defined]
+        except OSError:
+            pass
     else:
         import fcntl
 
@@ -62,31 +65,62 @@ def _local_time_iso() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S", now) + zone
 
 
+# How json.dumps (ensure_ascii, its default) writes the characters it does not keep as they are.
+_JSON_SHORT = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f"}
+
+
+def _json_string(text: str) -> str:
+    """``json.dumps(text)``, byte for byte, without importing json (re, at every command's start).
+
+    A command line may hold quotes, backslashes, control characters, any Unicode and, for
+    arguments that were not valid UTF-8, lone surrogates: all are escaped, as json does."""
+    out = []
+    for char in text:
+        code = ord(char)
+        if char in _JSON_SHORT:
+            out.append(_JSON_SHORT[char])
+        elif 0x20 <= code < 0x7F:
+            out.append(char)
+        elif code > 0xFFFF:  # as a UTF-16 surrogate pair
+            code -= 0x10000
+            out.append(f"\\u{0xD800 | code >> 10:04x}\\u{0xDC00 | code & 0x3FF:04x}")
+        else:
+            out.append(f"\\u{code:04x}")
+    return '"' + "".join(out) + '"'
+
+
 def write_note(f: IO[bytes]) -> None:
-    """Say who holds the lock: process id, command line, since when."""
-    note = {
-        "pid": os.getpid(),
-        "command": " ".join(["unlocker", *sys.argv[1:]]) if sys.argv else "unlocker",
-        "since": _local_time_iso(),
-    }
+    """Say who holds the lock: process id, command line, since when (a JSON object)."""
+    command = " ".join(["unlocker", *sys.argv[1:]]) if sys.argv else "unlocker"
+    fields = [
+        f'"pid": {os.getpid()}',
+        f'"command": {_json_string(command)}',
+        f'"since": {_json_string(_local_time_iso())}',
+    ]
+    note = "{" + ", ".join(fields) + "}"  # json.dumps(dict)'s layout
     f.seek(0)
     f.truncate()
-    f.write(json.dumps(note).encode())
+    f.write(note.encode())
     f.flush()
 
 
-def read_note(path: Path) -> dict[str, object]:
+def read_note(path: str | os.PathLike[str]) -> dict[str, object]:
     """The holder's note; empty when there is none or it cannot be read."""
+    import json  # only when the lock is busy
+
     try:
-        data = json.loads(path.read_text(encoding="utf-8") or "{}")
+        with open(path, encoding="utf-8") as f:
+            data = json.loads(f.read() or "{}")
     except (OSError, ValueError):
         return {}
     return data if isinstance(data, dict) else {}
 
 
-def open_locked(path: Path, busy: Callable[[dict[str, object]], BaseException]) -> IO[bytes]:
+def open_locked(
+    path: str | os.PathLike[str], busy: Callable[[dict[str, object]], BaseException]
+) -> IO[bytes]:
     """Open and lock ``path`` (created if needed), writing the note; raise ``busy(note)`` when held."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     f = open(path, "a+b")  # noqa: SIM115 - returned locked; release() closes it
     if not try_lock(f):
         f.close()
@@ -96,17 +130,31 @@ def open_locked(path: Path, busy: Callable[[dict[str, object]], BaseException]) 
 
 
 def release(f: IO[bytes]) -> None:
-    with contextlib.suppress(OSError):
+    try:
         f.seek(0)
         f.truncate()
+    except OSError:
+        pass
     unlock(f)
     f.close()
 
 
-@contextlib.contextmanager
-def holding(path: Path, busy: Callable[[dict[str, object]], BaseException]) -> Iterator[None]:
-    f = open_locked(path, busy)
-    try:
-        yield
-    finally:
-        release(f)
+# A class, not contextlib.contextmanager (contextlib costs start-up time); lower-case as the
+# function it replaces, since callers write `with filelock.holding(...)`.
+class holding:
+    """``with holding(path, busy):`` the lock of :func:`open_locked`, released at the end."""
+
+    def __init__(
+        self, path: str | os.PathLike[str], busy: Callable[[dict[str, object]], BaseException]
+    ) -> None:
+        self._path = path
+        self._busy = busy
+        self._file: IO[bytes] | None = None
+
+    def __enter__(self) -> None:
+        self._file = open_locked(self._path, self._busy)
+
+    def __exit__(self, *exc_info: object) -> None:
+        f, self._file = self._file, None
+        if f is not None:
+            release(f)

@@ -25,18 +25,21 @@ then shows `unlocker unlock` or /dev/bus/usb/001/004 as typed, inside a Persian 
 from __future__ import annotations
 
 import os
-import struct
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from unlocker import settings
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     import gettext as _gettext
     import string
+    from pathlib import Path
+    from typing import Any
 
 DOMAIN = "unlocker"
-LOCALE_DIR = Path(__file__).parent / "locale"
+# A str, and os.path on the way to a catalogue: pathlib costs start-up time (it imports re,
+# fnmatch and urllib), and English, the usual case, reads no file at all. LOCALE_DIR, the Path
+# other code uses, is made on first use (module __getattr__ below).
+_LOCALE_DIR = os.path.join(os.path.dirname(__file__), "locale")
 SOURCE_LANGUAGE = "en"
 #: Languages written right to left (the ones we ship, and their neighbours should they come).
 RTL_LANGUAGES = frozenset({"ar", "fa", "he", "ur", "ps", "ckb"})
@@ -72,18 +75,37 @@ def _candidates(code: str) -> list[str]:
     return names
 
 
+def _catalogue_file(code: str) -> tuple[str, str] | None:
+    """(catalogue name, path of its .mo file) for a language code, or None when none is shipped."""
+    for name in _candidates(code):
+        path = os.path.join(_LOCALE_DIR, name, "LC_MESSAGES", f"{DOMAIN}.mo")
+        if os.path.isfile(path):
+            return name, path
+    return None
+
+
 def catalogue_path(code: str) -> Path | None:
     """The compiled catalogue for a language code, or None when it is not shipped (or English)."""
-    for name in _candidates(code):
-        path = LOCALE_DIR / name / "LC_MESSAGES" / f"{DOMAIN}.mo"
-        if path.is_file():
-            return path
-    return None
+    found = _catalogue_file(code)
+    if found is None:
+        return None
+    from pathlib import Path
+
+    return Path(found[1])
 
 
 def available_languages() -> list[str]:
     """English and every language with a compiled catalogue, sorted."""
-    found = {p.parent.parent.name for p in LOCALE_DIR.glob(f"*/LC_MESSAGES/{DOMAIN}.mo")}
+    try:
+        names = os.listdir(_LOCALE_DIR)
+    except OSError:
+        names = []
+    found = {
+        name
+        for name in names
+        if not name.startswith(".")  # as the glob this replaces: hidden folders are no languages
+        and os.path.exists(os.path.join(_LOCALE_DIR, name, "LC_MESSAGES", f"{DOMAIN}.mo"))
+    }
     return [SOURCE_LANGUAGE, *sorted(found - {SOURCE_LANGUAGE})]
 
 
@@ -92,9 +114,9 @@ def resolve(languages: list[str]) -> str:
     for code in languages:
         if code in ("C", "POSIX") or code.lower().startswith(("c.", "en")):
             return SOURCE_LANGUAGE
-        path = catalogue_path(code)
-        if path is not None:
-            return path.parent.parent.name
+        found = _catalogue_file(code)
+        if found is not None:
+            return found[0]
     return SOURCE_LANGUAGE
 
 
@@ -105,8 +127,12 @@ def set_language(language: str | None) -> str:
     """
     global _translation, _language
     _language = resolve(requested_languages(language))
-    path = catalogue_path(_language) if _language != SOURCE_LANGUAGE else None
-    _translation = English() if path is None else SortedCatalogue(path.read_bytes())
+    found = _catalogue_file(_language) if _language != SOURCE_LANGUAGE else None
+    if found is None:
+        _translation = English()
+    else:
+        with open(found[1], "rb") as f:
+            _translation = SortedCatalogue(f.read())
     return _language
 
 
@@ -136,6 +162,8 @@ class SortedCatalogue:
     """
 
     def __init__(self, data: bytes) -> None:
+        import struct  # here: English, the usual language, reads no catalogue
+
         self._data = data
         magic = struct.unpack_from("<I", data)[0]
         order = "<" if magic == _MO_MAGIC else ">"
@@ -177,7 +205,7 @@ class SortedCatalogue:
 
 def is_shipped(code: str) -> bool:
     """Whether ``code`` names English or a language we have a catalogue for."""
-    return code in ("C", "POSIX") or code.lower().startswith("en") or catalogue_path(code) is not None
+    return code in ("C", "POSIX") or code.lower().startswith("en") or _catalogue_file(code) is not None
 
 
 def _active() -> English | SortedCatalogue:
@@ -246,3 +274,11 @@ def ngettext(singular: str, plural: str, n: int) -> Message:
 def N_(message: str) -> str:
     """Mark ``message`` for translation without translating it now (tables built at import time)."""
     return message
+
+
+def __getattr__(name: str) -> Any:
+    if name == "LOCALE_DIR":  # the folder of the catalogues, as a Path (i18n_tools, tests)
+        from pathlib import Path
+
+        return Path(_LOCALE_DIR)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

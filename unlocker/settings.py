@@ -8,10 +8,11 @@ and the README's table is generated from it (``python -m unlocker.settings``).
 from __future__ import annotations
 
 import os
-from typing import NamedTuple
+
+from unlocker.record import Record
 
 
-class Variable(NamedTuple):
+class Variable(Record):
     name: str
     meaning: str
     default: str  # how it behaves when unset, in words

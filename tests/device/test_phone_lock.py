@@ -59,7 +59,12 @@ def test_second_command_is_refused_and_told_who_holds_the_phone(
     assert p.partition("dtbo_a") == other.read_bytes()
 
 
-def test_lock_is_reentrant_within_a_process_and_exclusive_across(cli_env, tmp_path: Path) -> None:
+def test_lock_is_reentrant_within_a_process_and_exclusive_across(
+    cli_env, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Both processes with the same user dirs: without a runtime dir (XDG_RUNTIME_DIR), the locks
+    # are in the state dir, and the real one is no place for a test's.
+    monkeypatch.setenv("UNLOCKER_STATE_DIR", cli_env["UNLOCKER_STATE_DIR"])
     name = f"tcp:127.0.0.1:{os.getpid()}-test"
     code = (
         "import sys\n"
@@ -89,6 +94,19 @@ def test_busy_is_a_transport_error_so_listings_carry_on() -> None:
 def test_lock_file_names_are_safe(name: str) -> None:
     path = phone_lock.lock_path(name)
     assert path.parent.name == "locks" and "/" not in path.name and ".." not in path.name
+
+
+@pytest.mark.parametrize(
+    "name", ["tcp:[::1]:5554", "usb:1-1.4", "ABC/../x", "séríal", "a" * 60 + "é", "", "Ünïcode-ß_ok\x00\n"]
+)
+def test_lock_file_names_are_the_ones_earlier_versions_used(name: str) -> None:
+    """Two versions of unlocker at once still take the same lock for a phone."""
+    import re
+    import zlib
+
+    readable = re.sub(r"[^A-Za-z0-9_-]", "_", name)[:48]
+    checksum = zlib.crc32(name.encode("utf-8", errors="replace"))
+    assert phone_lock.lock_path(name).name == f"{readable}-{checksum:08x}.lock"
 
 
 @pytest.mark.parametrize("zone", ["UTC", "Asia/Tehran", "America/St_Johns", "Pacific/Kiritimati"])

@@ -7,9 +7,11 @@ encoding (click re-encodes them) and Windows consoles. Either way the bytes are 
 
 from __future__ import annotations
 
-import json
 import sys
-from typing import Any
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def _plain(stream: Any, text: str) -> bool:
@@ -32,6 +34,8 @@ def echo(message: str = "", *, err: bool = False) -> None:
 
 
 def print_json(obj: Any) -> None:
+    import json  # only --json needs it; json imports re, which costs start-up time
+
     echo(json.dumps(obj, indent=2, sort_keys=False, default=str))
 
 

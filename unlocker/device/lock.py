@@ -10,54 +10,67 @@ Within one process the lock is re-entrant: a flash that reconnects after a reboo
 
 from __future__ import annotations
 
-import contextlib
-import re
-import threading
+# The low-level modules, not re, threading, contextlib or pathlib: every command that opens a
+# phone takes this lock, and those cost start-up time (issue 15). _thread.allocate_lock is what
+# threading.Lock is.
+import _thread
+import os
 import zlib
-from collections.abc import Iterator
-from pathlib import Path
-from typing import IO
 
 from unlocker import filelock, paths
 from unlocker.errors import PhoneBusy
 from unlocker.i18n import _
 
-_held: dict[str, tuple[int, IO[bytes]]] = {}  # lock path -> (references, open file)
-_guard = threading.Lock()
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pathlib import Path
+    from typing import IO
+
+_held: dict[str, tuple[int, IO[bytes]]] = {}  # lock file name -> (references, open file)
+_guard = _thread.allocate_lock()
+_SAFE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
 
 
-def lock_path(name: str) -> Path:
-    """The lock file of the phone called ``name`` (readable, but safe for any file system).
+def _file_name(name: str) -> str:
+    """The lock file's name for the phone called ``name`` (readable, but safe for any file system).
 
     The checksum tells apart names that read the same once made safe (``a:b``, ``a_b``). CRC-32
     suffices for that (names differing in up to four neighbouring bytes always differ in it) and,
     unlike hashlib, costs no start-up time.
     """
-    readable = re.sub(r"[^A-Za-z0-9_-]", "_", name)[:48]
+    readable = "".join(char if char in _SAFE else "_" for char in name[:48])
     checksum = zlib.crc32(name.encode("utf-8", errors="replace"))
-    return paths.runtime_dir() / "locks" / f"{readable}-{checksum:08x}.lock"
+    return f"{readable}-{checksum:08x}.lock"
+
+
+def lock_path(name: str) -> Path:
+    """The lock file of the phone called ``name``."""
+    from pathlib import Path
+
+    return Path(paths.runtime_dir_str(), "locks", _file_name(name))
 
 
 def acquire(name: str) -> None:
     """Take the phone's lock (again, within this process); PhoneBusy when another process has it."""
-    path = lock_path(name)
+    key = _file_name(name)
     with _guard:
-        if path.name in _held:
-            count, f = _held[path.name]
-            _held[path.name] = (count + 1, f)
+        if key in _held:
+            count, f = _held[key]
+            _held[key] = (count + 1, f)
             return
+        path = os.path.join(paths.runtime_dir_str(), "locks", key)
         f = filelock.open_locked(path, lambda holder: _busy(name, holder))
-        _held[path.name] = (1, f)
+        _held[key] = (1, f)
 
 
 def release(name: str) -> None:
-    path = lock_path(name)
+    key = _file_name(name)
     with _guard:
-        if path.name not in _held:
+        if key not in _held:
             return
-        count, f = _held.pop(path.name)
+        count, f = _held.pop(key)
         if count > 1:
-            _held[path.name] = (count - 1, f)
+            _held[key] = (count - 1, f)
             return
         filelock.release(f)
 
@@ -74,10 +87,14 @@ def _busy(name: str, holder: dict[str, object]) -> PhoneBusy:
     )
 
 
-@contextlib.contextmanager
-def holding(name: str) -> Iterator[None]:
-    acquire(name)
-    try:
-        yield
-    finally:
-        release(name)
+class holding:  # lower-case: it was a contextmanager function of this name
+    """``with holding(name):`` the phone's lock, from :func:`acquire` to :func:`release`."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __enter__(self) -> None:
+        acquire(self._name)
+
+    def __exit__(self, *exc_info: object) -> None:
+        release(self._name)
