@@ -25,8 +25,11 @@ MiB = 1024 * 1024
 HEAVY = {"tqdm", "requests", "yaml", "cryptography", "usb", "libusb_package"}
 
 
-def _modules_after(*args: str, env: dict[str, str] | None = None) -> set[str]:
-    """The modules loaded once `unlocker ARGS` has run (through the console script's entry)."""
+def _modules_after(*args: str, env: dict[str, str] | None = None, bare: bool = False) -> set[str]:
+    """The modules loaded once `unlocker ARGS` has run (through the console script's entry).
+
+    ``bare``: without the site module, whose import hooks (an editable install's among them) load
+    modules of their own; the checkout comes from PYTHONPATH (``env``)."""
     code = (
         "import sys\n"
         f"sys.argv = ['unlocker', *{list(args)!r}]\n"
@@ -35,7 +38,8 @@ def _modules_after(*args: str, env: dict[str, str] | None = None) -> set[str]:
         "except SystemExit as e:\n    assert not e.code, e.code\n"
         "print('\\n'.join(sorted(sys.modules)), file=sys.stderr)\n"
     )
-    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    flags = ["-S"] if bare else []
+    run = subprocess.run([sys.executable, *flags, "-c", code], capture_output=True, text=True, env=env)
     assert run.returncode == 0, run.stderr
     return set(run.stderr.split())
 
@@ -119,6 +123,39 @@ def test_flash_over_tcp_loads_no_click(
         "unlocker.cli.flash_cmds",
         "unlocker.transport.usb",
     }
+
+
+# What status and flash over TCP load beyond the interpreter's own start: about 1 ms for all of
+# unlocker's modules is the budget (issue 15: status within 2.0x of `python3 -c pass`), and each
+# of these costs 1 to 13 ms, most through what it imports in turn (typing: re, collections,
+# functools, contextlib; socket and signal: enum; pathlib: fnmatch, urllib; platformdirs:
+# tempfile, random, shutil). array registers itself with collections.abc.
+NOT_ON_THE_QUICK_PATH = {
+    "typing", "enum", "socket", "signal", "re", "json", "pathlib", "platformdirs", "threading",
+    "collections", "functools", "contextlib", "tempfile", "shutil", "selectors", "weakref", "random",
+    "urllib", "ipaddress", "fnmatch", "array", "copy",
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("args", [("--version",), ("status",), ("flash",), ("flash", "--dry-run")])
+def test_quick_commands_load_only_what_they_use(
+    phone_factory, cli_env, tmp_path: Path, args: tuple[str, ...]
+) -> None:
+    """`--version`, `status -s tcp:...` and `flash PARTITION IMAGE -s tcp:...` (unlocked phone, the
+    image sparse) load none of the costly standard modules: with a site that loads nothing, the
+    whole command imports only unlocker's modules and small C ones."""
+    p = phone_factory("xiaomi-legacy", unlocked=True)
+    image = tmp_path / "system.img"
+    image.write_bytes(b"\1\2\3\4" * 4096)
+    sparse = tmp_path / "system.sparse.img"
+    subprocess.run(["img2simg", str(image), str(sparse)], check=True, capture_output=True)
+    words = {
+        "--version": ["--version"],
+        "status": ["status", "-s", p.name],
+        "flash": ["flash", "system", str(sparse), "-s", p.name, "--yes", "--no-progress"],
+    }[args[0]] + list(args[1:])
+    loaded = _modules_after(*words, env={**cli_env, "UNLOCKER_LANG": "en"}, bare=True)
+    assert sorted(loaded & NOT_ON_THE_QUICK_PATH) == []
 
 
 def _layout(extents: int) -> ImageLayout:

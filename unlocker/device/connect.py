@@ -14,8 +14,6 @@ name a person used in fastboot mode still works once the phone is in recovery.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from unlocker import commands, settings
 from unlocker.device import lock as phone_lock
@@ -26,7 +24,10 @@ from unlocker.i18n import _
 from unlocker.transport.base import Transport
 from unlocker.transport.select import open_transport, parse_device_name
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from unlocker.adb.client import AdbClient
 
 ADB_PORT = 5555
