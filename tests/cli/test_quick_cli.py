@@ -112,6 +112,7 @@ def test_the_quick_flash_prints_what_click_prints(phone_factory, cli_env, tmp_pa
     raw.write_bytes(os.urandom(64 * 1024) + bytes(64 * 1024) + b"abcd" * 16 * 1024)
     sparse = tmp_path / "system.simg"
     subprocess.run(["img2simg", str(raw), str(sparse)], check=True)
+    (tmp_path / "empty.img").write_bytes(b"")
     cases = [
         (("flash", "boot", str(raw), "-s", ab.name, "--yes"), None, 0),
         (("flash", "system", str(sparse), f"-s{legacy.name}", "-y", "--no-progress"), None, 0),
@@ -125,6 +126,7 @@ def test_the_quick_flash_prints_what_click_prints(phone_factory, cli_env, tmp_pa
         (("--lang", "fa", "flash", "boot", str(raw), "-s", ab.name, "--yes", "--force-critical"), None, 0),
         (("flash", "boot", str(raw), "-s", ab.name, "--dry-run"), {"UNLOCKER_LANG": "ru"}, 0),
         (("flash", "boot", str(raw), "-s", "tcp:127.0.0.1:1", "--yes"), None, 1),  # nobody there
+        (("flash", "boot", f"{tmp_path}//./empty.img", "-s", ab.name, "--yes"), None, 1),  # names the path
     ]
     for args, env, code in cases:
         assert _quick_without_language(args), args
@@ -170,6 +172,18 @@ def test_the_quick_flash_asks_as_click_asks(phone_factory, cli_env, tmp_path: Pa
     assert quick_run == click_run
     assert quick_run[0] == 1 and quick_run[2].count(b"[y/N]: ") == 2, quick_run
     assert not p.phone.partition_path("boot_a").exists()
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "boot.img", "./boot.img", "a//b/./c.img", "a/b/", "/boot.img", "//boot.img", "///boot.img",
+        "////a//b", "/./a", ".", "./", "a/..//b", "../x", ".hidden/.img", "a/.../b", "~/b.img",
+    ],
+)  # fmt: skip
+def test_the_quick_flash_spells_the_image_as_click_does(path: str) -> None:
+    """click's path type hands the command a Path; the quick path spells the str the same way."""
+    assert str(quick._as_pathlib_writes(path)) == str(Path(path))
 
 
 def test_the_quick_flash_knows_the_planners_slots() -> None:

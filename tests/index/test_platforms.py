@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
 
@@ -89,13 +88,61 @@ def test_index_validate_checks_the_platform_names(index_copy: Path, run_cli) -> 
     assert validate_index(index_copy)[1] == []
 
 
-def test_the_shipped_table_is_the_yaml() -> None:
-    """`status` reads platform names from platform_table.json; it must say what platforms.yaml says
+def test_the_shipped_table_is_the_yaml(tmp_path: Path) -> None:
+    """`status` reads platform names from platform_table.py; it must say what platforms.yaml says
     (after editing the YAML: python -m unlocker.index.platforms)."""
-    from unlocker.index.platforms import TABLE, from_table, to_table
+    from unlocker.index.platform_table import TABLE as shipped
+    from unlocker.index.platforms import TABLE, from_table, to_table, write_table
 
     platforms, issues = read_platforms()
     assert issues == []
-    assert json.loads(TABLE.read_text(encoding="utf-8")) == to_table(platforms)
-    table = from_table(to_table(platforms))
+    assert shipped == to_table(platforms)
+    written = tmp_path / "platform_table.py"
+    write_table(written)
+    assert written.read_bytes() == Path(TABLE).read_bytes()  # as the module regenerates it
+    table = from_table(shipped)
     assert (table.names, table.patterns) == (platforms.names, platforms.patterns)
+
+
+# Patterns with the shapes a literal start must stop at or give up on, beside the shipped ones.
+_TRICKY_PATTERNS = [
+    "^ab?c", "^ab*c", "^ab{0,2}c", "^ab+c", "abc", "^a.c", "^a|k6", "(?i)^K6", "^a\\.b", "^[kK]6",
+    "^k6(8|9)", "^k$", "^", "^$", "^k62v1_64$", "^mt[0-9]{4}",
+]  # fmt: skip
+_PRODUCTS = [
+    "", "k", "K", "k6", "K6895v1_64", "k6895v1_64", "k69v1_64_k510", "k62v1_64", "k62v1_64_bsp", "k3gxx",
+    "kona", "alioth", "lavender", "ossi", "ab", "ac", "abc", "abbc", "abbbc", "a.b", "axb", "a.c",
+    "xk69v1_64", "mt6785", "MT6785", "k69", "k68", "k6x", " k69v1_64", "k69v1_64 ",
+]  # fmt: skip
+
+
+def test_a_pattern_is_compiled_only_for_names_it_may_match() -> None:
+    """The literal start skips ``re`` for most products; it must never skip a name re would match."""
+    import re
+
+    from unlocker.index.platforms import NamePattern, literal_start
+
+    platforms, _issues = read_platforms()
+    shipped = [pattern.pattern for pattern, _vendor in platforms.patterns]
+    assert shipped and all(literal_start(p) for p in shipped)  # each of them can skip
+    for source in [*shipped, *_TRICKY_PATTERNS]:
+        for product in _PRODUCTS:
+            expected = re.match(source, product)
+            got = NamePattern(source).match(product)
+            assert (got and got.group()) == (expected and expected.group()), (source, product)
+            if expected is not None:
+                assert product.startswith(literal_start(source)), (source, product)
+    assert [literal_start(p) for p in ("^ab?c", "^ab+c", "^a|k6", "(?i)^K6", "^a\\.b", "^k6(8|9)")] == [
+        "a", "ab", "", "", "a", "",
+    ]  # fmt: skip
+
+
+def test_a_codename_needs_no_regular_expression() -> None:
+    """``status`` of a phone whose product is its codename compiles no pattern."""
+    from unlocker.index.platforms import from_table, to_table
+
+    platforms = from_table(to_table(read_platforms()[0]))
+    assert platforms.lookup("alioth") is None and platforms.lookup("lavender") is None
+    assert all(pattern._compiled is None for pattern, _vendor in platforms.patterns)
+    assert platforms.lookup("k69v1_64_k510") is not None
+    assert all(pattern._compiled is not None for pattern, _vendor in platforms.patterns)

@@ -8,9 +8,7 @@ both paths print the same bytes; nothing here may import click or :mod:`unlocker
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from pathlib import Path
-from typing import TYPE_CHECKING
+import os
 
 from unlocker.cli.interaction import confirm, open_phone, progress_enabled, show_plan
 from unlocker.cli.output import echo, print_json
@@ -19,7 +17,10 @@ from unlocker.flashing.image import inspect_image
 from unlocker.flashing.preflight import read_flash_facts
 from unlocker.i18n import _
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from unlocker.fastboot.client import FastbootClient
     from unlocker.flashing.engine import FlashResult
 
@@ -32,7 +33,7 @@ def _mib(n: float) -> str:
 
 def flash_image(
     partition: str,
-    image: Path,
+    image: str | os.PathLike[str],
     *,
     slot: str | None,
     serial: str | None,
@@ -47,6 +48,7 @@ def flash_image(
     from unlocker.flashing.plan import plan_flash
 
     img = inspect_image(image)
+    file = os.path.basename(image)  # as Path.name: the file named in questions and the summary
     with open_phone(serial) as client:
         plan = plan_flash(
             read_flash_facts(client, partition), partition, img, slot=slot, force_critical=force_critical
@@ -58,7 +60,7 @@ def flash_image(
         plan.questions = []  # asked here, before the usual question: execute must not ask them again
         confirm(
             _("Write {file} to {partitions} on {phone}?").format(
-                file=image.name, partitions=", ".join(plan.targets), phone=client.name
+                file=file, partitions=", ".join(plan.targets), phone=client.name
             ),
             yes=yes,
         )
@@ -79,7 +81,7 @@ def flash_image(
             _(
                 "wrote {file} ({size}) to {partitions} on {phone} in {pieces} piece(s), {seconds} s ({rate}/s)"
             ).format(
-                file=image.name,
+                file=file,
                 size=_mib(img.expanded_size),
                 partitions=", ".join(result.written),
                 phone=name,

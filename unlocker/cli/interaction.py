@@ -8,17 +8,18 @@ except :func:`confirm` at the moment it really asks a person at a terminal.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sys
-from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
 
 from unlocker.cli.output import echo, info, print_json
 from unlocker.errors import Aborted
 from unlocker.i18n import _
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from types import TracebackType
+    from typing import Any
+
     from unlocker.fastboot.client import FastbootClient
 
 
@@ -63,23 +64,50 @@ def progress_enabled(no_progress: bool) -> bool:
     return not no_progress and sys.stderr.isatty() and os.environ.get("TERM") != "dumb"
 
 
-@contextlib.contextmanager
-def open_phone(serial: str | None, *, wait: float = 0.0) -> Iterator[FastbootClient]:
-    """Open the named phone as a FastbootClient, closing it afterwards.
+def open_phone(serial: str | None, *, wait: float = 0.0) -> OpenPhone:
+    """Open the named phone as a FastbootClient, closing it afterwards (``with open_phone(...) as
+    client``).
 
     The phone's lock is held for the whole command, so a reconnect after a reboot (into
     fastbootd, during a flash) leaves no gap for another command to slip in.
     """
-    from unlocker.device import lock as phone_lock
-    from unlocker.device.connect import connect_fastboot
+    return OpenPhone(serial, wait=wait)
 
-    client = connect_fastboot(serial, wait=wait)
-    name = client.name
-    phone_lock.acquire(name)
-    try:
-        yield client
-    finally:
+
+class OpenPhone:
+    """What :func:`open_phone` gives: the phone is opened on entering the ``with`` block.
+
+    A class rather than ``contextlib.contextmanager``: contextlib (with functools, collections and
+    the rest it imports) costs ``flash`` several milliseconds of start-up (issue 15)."""
+
+    def __init__(self, serial: str | None, *, wait: float = 0.0) -> None:
+        self.serial = serial
+        self.wait = wait
+        self._client: FastbootClient | None = None
+        self._name = ""  # the lock taken on entering, as it was named then
+
+    def __enter__(self) -> FastbootClient:
+        from unlocker.device import lock as phone_lock
+        from unlocker.device.connect import connect_fastboot
+
+        client = connect_fastboot(self.serial, wait=self.wait)
+        name = client.name
+        phone_lock.acquire(name)
+        self._client, self._name = client, name
+        return client
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        from unlocker.device import lock as phone_lock
+
+        client, self._client = self._client, None
+        if client is None:
+            return
         try:
             client.close()
         finally:
-            phone_lock.release(name)
+            phone_lock.release(self._name)

@@ -18,9 +18,12 @@ messages. What runs is the same function the click command calls (:mod:`unlocker
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 
-Command = Callable[[], None]
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    Command = Callable[[], None]
 
 _SERIAL = {"-s": "serial", "--serial": "serial"}
 # flashing.plan.SLOT_CHOICES, written out: importing the planner here would cost every command its
@@ -121,6 +124,20 @@ def _readable_file(path: str) -> bool:
     return os.path.isfile(path) and os.access(path, os.R_OK)
 
 
+def _as_pathlib_writes(path: str) -> str | os.PathLike[str]:
+    """``path`` spelled as ``str(pathlib.Path(path))`` spells it, which is what click's path type
+    hands the ``flash`` command, so messages naming the image print the same bytes on both paths.
+    POSIX spelling is done here (pathlib costs start-up, issue 15): repeated separators and "."
+    parts dropped, one or two leading separators kept (POSIX gives two a meaning of their own)."""
+    if os.sep != "/" or os.altsep:
+        from pathlib import Path  # drives and two separators: pathlib knows them
+
+        return Path(path)
+    stripped = path.lstrip("/")
+    root = "//" if len(path) - len(stripped) == 2 else "/" if stripped != path else ""
+    return (root + "/".join(part for part in stripped.split("/") if part not in ("", "."))) or "."
+
+
 def _flash(words: list[str]) -> Command | None:
     found = _scan(words, _FLASH_FLAGS, {**_SERIAL, "--slot": "slot"}, 2)
     if found is None:
@@ -135,13 +152,11 @@ def _flash(words: list[str]) -> Command | None:
     flags = found.flags
 
     def run() -> None:
-        from pathlib import Path
-
         from unlocker.cli.flash_view import flash_image
 
         flash_image(
             partition,
-            Path(image),
+            _as_pathlib_writes(image),
             slot=slot,
             serial=serial,
             yes="yes" in flags,

@@ -14,20 +14,22 @@ name a person used in fastboot mode still works once the phone is in recovery.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from unlocker import commands, settings
 from unlocker.device import lock as phone_lock
 from unlocker.errors import DeviceDisconnected, DeviceNotFound, ProtocolError, TransportTimeout
-from unlocker.fastboot.client import FastbootClient, InfoCallback
+from unlocker.fastboot.client import FastbootClient
 from unlocker.fastboot.protocol import FASTBOOT_USB, LONG_TIMEOUT, RESPONSE_TIMEOUT
 from unlocker.i18n import _
-from unlocker.transport.base import Transport
 from unlocker.transport.select import open_transport, parse_device_name
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from unlocker.adb.client import AdbClient
+    from unlocker.fastboot.client import InfoCallback  # an alias for type checkers only
+    from unlocker.transport.base import Transport
 
 ADB_PORT = 5555
 

@@ -8,12 +8,14 @@ a volunteer must be able to trust every field, so nothing is guessed.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import NamedTuple
-
 from unlocker.errors import FastbootFailure
 from unlocker.fastboot.client import FastbootClient
 from unlocker.fastboot.variables import parse_bool, parse_millivolts, parse_number
+from unlocker.record import Record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 BOOTLOADER = "bootloader"
 FASTBOOTD = "fastbootd"
@@ -85,7 +87,7 @@ def read_unlocked(variables: Variables) -> bool | None:
     return unlocked
 
 
-class PartitionFacts(NamedTuple):
+class PartitionFacts(Record):
     """What the phone says about one partition, keyed by the suffixed names it may be written as."""
 
     name: str  # as the user typed it (no slot suffix added)

@@ -7,12 +7,11 @@ then the codename is uncertain, and commands that need it must not be built from
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from unlocker import commands
 from unlocker.device.facts import BOOTLOADER, PhoneFacts
 from unlocker.i18n import _
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from unlocker.index.platforms import Platform
 

@@ -5,12 +5,14 @@ Unknown values stay None (JSON null): a volunteer must be able to trust every fi
 
 from __future__ import annotations
 
-from typing import Any
-
 from unlocker import commands
 from unlocker.device.facts import FASTBOOTD, RECOVERY, SIDELOAD, PhoneFacts
 from unlocker.device.identity import uncertain_codename_note
 from unlocker.i18n import _
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 #: The keys of ``unlocker status --json``, in order. Scripts depend on them: keep them stable.
 STATUS_FIELDS = (

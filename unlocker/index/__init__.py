@@ -7,11 +7,12 @@ light sub-module such as :mod:`unlocker.index.platforms` does not pay for it.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 from unlocker.errors import IndexInvalid
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from unlocker.index.loader import Index, load_index, validate_index
 
 __all__ = ["Index", "IndexInvalid", "load_index", "validate_index"]
