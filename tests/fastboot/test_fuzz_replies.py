@@ -27,7 +27,7 @@ from unlocker.transport.text import visible
 
 FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
-STATUSES = [s.value.encode() for s in Status]
+STATUSES = [s.encode() for s in Status.ALL]
 # Replies that look like fastboot often enough to get past the status check.
 replies = st.one_of(
     st.binary(max_size=300),
@@ -65,10 +65,10 @@ def test_one_reply(raw: bytes) -> None:
     except ProtocolError as e:
         assert str(e) and "fuzz" in str(e)
         return
-    assert packet.status.value.encode() == raw[:4]
+    assert packet.status.encode() == raw[:4]
     # Device text is shown with control characters made visible (escapes cannot reach a terminal).
     assert packet.payload == visible(raw[4:].decode("utf-8", errors="replace").rstrip("\r\n"))
-    if packet.status is Status.DATA:
+    if packet.status == Status.DATA:
         try:
             size = packet.data_size
         except ProtocolError:
