@@ -152,7 +152,7 @@ class SocketTransport(Transport):
 
     def _sendfile(self, sock: _socket.socket, file: BinaryIO, offset: int, count: int) -> int:
         """os.sendfile from the file to the socket until ``count`` bytes or the file's end. The
-        socket has a timeout, so it does not block underneath: when its buffer is full, wait for
+        socket has a timeout, so it does not block underneath: once its buffer is full, wait for
         room up to ``write_timeout`` (TimeoutError after that). Raises _NoSendfile when the file
         cannot be sent this way (no descriptor, or the system refuses it before any byte left)."""
         try:
@@ -163,12 +163,15 @@ class SocketTransport(Transport):
         wait = _writable_waiter(sockno)
         timeout = self.write_timeout
         sent = 0
+        full = False  # the last call filled the socket's buffer: wait for room before the next
         while sent < count:
+            if full and not wait(timeout):
+                raise TimeoutError("timed out")  # _send words it for people
+            asked = min(count - sent, _SENDFILE_MAX)
             try:
-                n = os.sendfile(sockno, fileno, offset + sent, min(count - sent, _SENDFILE_MAX))
+                n = os.sendfile(sockno, fileno, offset + sent, asked)
             except BlockingIOError:
-                if not wait(timeout):
-                    raise TimeoutError("timed out") from None  # _send words it for people
+                full = True
                 continue
             except OSError as e:
                 if not sent:
@@ -179,6 +182,9 @@ class SocketTransport(Transport):
             if not n:
                 break  # the file ended early
             sent += n
+            # Fewer bytes than asked: the buffer is full (or the file ends, which the next call
+            # finds). Calling again at once would mostly move a few bytes or none.
+            full = n < asked
         return sent
 
     def _send_by_reads(self, sock: _socket.socket, file: BinaryIO, offset: int, count: int) -> int:
