@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import _socket
 import os
-import select
 
 from unlocker import commands
 from unlocker.errors import DeviceDisconnected, DeviceNotFound, TransportTimeout
@@ -268,6 +267,8 @@ def _writable_waiter(fd: int) -> Callable[[float | None], bool]:
     """A function that waits up to its argument in seconds (None: for ever) for room to write on
     ``fd``; False when the time ran out. poll where the system has it (no limit on descriptor
     numbers), select elsewhere, as socket.sendfile chooses."""
+    import select  # only when sending a file (a flash): status never waits for room
+
     if hasattr(select, "poll"):
         poller = select.poll()
         poller.register(fd, select.POLLOUT)
