@@ -135,19 +135,12 @@ class SocketTransport(Transport):
         if sock.gettimeout() != self.write_timeout:
             sock.settimeout(self.write_timeout)
         file, offset, count = part
-        sent = 0
-        try:
-            if hasattr(os, "sendfile"):  # looked up here, not at import: tests take it away
-                try:
-                    sent = self._sendfile(sock, file, offset, count)
-                    return sent
-                except _NoSendfile:
-                    pass  # nothing sent yet: the same bytes by reading them
-            sent = self._send_by_reads(sock, file, offset, count)
-            return sent
-        finally:
-            if sent and hasattr(file, "seek"):
-                file.seek(offset + sent)
+        if hasattr(os, "sendfile"):  # looked up here, not at import: tests take it away
+            try:
+                return self._sendfile(sock, file, offset, count)
+            except _NoSendfile:
+                pass  # nothing sent yet: the same bytes by reading them
+        return self._send_by_reads(sock, file, offset, count)
 
     def _sendfile(self, sock: _socket.socket, file: BinaryIO, offset: int, count: int) -> int:
         """os.sendfile from the file to the socket until ``count`` bytes or the file's end. The
@@ -163,27 +156,30 @@ class SocketTransport(Transport):
         timeout = self.write_timeout
         sent = 0
         full = False  # the last call filled the socket's buffer: wait for room before the next
-        while sent < count:
-            if full and not wait(timeout):
-                raise TimeoutError("timed out")  # _send words it for people
-            asked = min(count - sent, _SENDFILE_MAX)
-            try:
-                n = os.sendfile(sockno, fileno, offset + sent, asked)
-            except BlockingIOError:
-                full = True
-                continue
-            except OSError as e:
-                if not sent:
-                    # Not a file the kernel can send from (socket.sendfile's reason to fall back):
-                    # if the socket is what failed, the plain sends fail the same way.
-                    raise _NoSendfile from e
-                raise
-            if not n:
-                break  # the file ended early
-            sent += n
-            # Fewer bytes than asked: the buffer is full (or the file ends, which the next call
-            # finds). Calling again at once would mostly move a few bytes or none.
-            full = n < asked
+        try:
+            while sent < count:
+                if full and not wait(timeout):
+                    raise TimeoutError("timed out")  # _send words it for people
+                asked = min(count - sent, _SENDFILE_MAX)
+                try:
+                    n = os.sendfile(sockno, fileno, offset + sent, asked)
+                except BlockingIOError:
+                    full = True
+                    continue
+                except OSError as e:
+                    if not sent:
+                        # Not a file the kernel can send from (socket.sendfile's reason to fall back):
+                        # if the socket is what failed, the plain sends fail the same way.
+                        raise _NoSendfile from e
+                    raise
+                if not n:
+                    break  # the file ended early
+                sent += n
+                # Fewer bytes than asked: the buffer is full (or the file ends, which the next call
+                # finds). Calling again at once would mostly move a few bytes or none.
+                full = n < asked
+        finally:
+            _leave_position(file, offset, sent)
         return sent
 
     def _send_by_reads(self, sock: _socket.socket, file: BinaryIO, offset: int, count: int) -> int:
@@ -193,12 +189,15 @@ class SocketTransport(Transport):
         view = memoryview(buffer)
         file.seek(offset)
         sent = 0
-        while sent < count:
-            got = file.readinto(view[: min(count - sent, len(view))])
-            if not got:
-                break  # the file ended early
-            self._send_all(sock, view[:got])
-            sent += got
+        try:
+            while sent < count:
+                got = file.readinto(view[: min(count - sent, len(view))])
+                if not got:
+                    break  # the file ended early
+                self._send_all(sock, view[:got])
+                sent += got
+        finally:
+            _leave_position(file, offset, sent)
         return sent
 
     def _recv_into(self, view: memoryview | bytearray, timeout: float, *, lost_hint: str) -> int:
@@ -236,6 +235,12 @@ class SocketTransport(Transport):
 
 class _NoSendfile(Exception):
     """os.sendfile cannot send this file; nothing was sent (the caller reads and sends instead)."""
+
+
+def _leave_position(file: BinaryIO, offset: int, sent: int) -> None:
+    """Put the file's position after the bytes sent, as socket.sendfile does, errors included."""
+    if sent and hasattr(file, "seek"):
+        file.seek(offset + sent)
 
 
 def _create_connection(host: str | bytes, port: int, timeout: float) -> _socket.socket:
