@@ -6,6 +6,7 @@ exception. "Correct" is spelled out per parser below.
 
 from __future__ import annotations
 
+import re
 import string
 
 import pytest
@@ -22,12 +23,13 @@ from unlocker.fastboot.variables import (
     parse_getvar_all_line,
     parse_millivolts,
     parse_number,
+    split_quantity,
 )
 from unlocker.transport.text import visible
 
 FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
-STATUSES = [s.value.encode() for s in Status]
+STATUSES = [s.encode() for s in Status.ALL]
 # Replies that look like fastboot often enough to get past the status check.
 replies = st.one_of(
     st.binary(max_size=300),
@@ -65,10 +67,10 @@ def test_one_reply(raw: bytes) -> None:
     except ProtocolError as e:
         assert str(e) and "fuzz" in str(e)
         return
-    assert packet.status.value.encode() == raw[:4]
+    assert packet.status.encode() == raw[:4]
     # Device text is shown with control characters made visible (escapes cannot reach a terminal).
     assert packet.payload == visible(raw[4:].decode("utf-8", errors="replace").rstrip("\r\n"))
-    if packet.status is Status.DATA:
+    if packet.status == Status.DATA:
         try:
             size = packet.data_size
         except ProtocolError:
@@ -125,6 +127,30 @@ def test_variable_values(value: str) -> None:
     assert parse_lock_state(value) in (True, False, None)
     millivolts = parse_millivolts(value)
     assert millivolts is None or (isinstance(millivolts, int) and millivolts >= 0)
+
+
+# What split_quantity does by hand (re costs start-up): this regular expression, matched in full.
+QUANTITY = re.compile(r"([0-9]+(?:\.[0-9]+)?)\s*([A-Za-z]*)")
+quantity_like = st.text(alphabet="0123456789.. \t\u00a0\u2003mMvVkA%x\u0661\u00b2\u00e9", max_size=14)
+
+
+@FUZZ
+@given(st.one_of(values, quantity_like, st.text(max_size=20)))
+@example("4.")
+@example("4.5.6")
+@example(".5V")
+@example("4\u00a0mV")
+@example("\u0661\u0662V")  # Arabic-Indic digits are not [0-9]
+@example("4\u00e9")  # a letter, but not [A-Za-z]
+def test_quantities_split_as_the_regular_expression_does(text: str) -> None:
+    match = QUANTITY.fullmatch(text)
+    assert split_quantity(text) == (match.groups() if match else None)
+
+
+def test_a_response_status_is_one_of_the_constants() -> None:
+    for status in Status.ALL:
+        assert parse_packet(status.encode() + b"x", device="fuzz").status is status
+    assert len(set(Status.ALL)) == 5
 
 
 @FUZZ

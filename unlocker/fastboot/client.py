@@ -14,8 +14,6 @@ import io
 import os
 import stat
 import time
-from collections.abc import Callable, Iterable
-from typing import BinaryIO, NamedTuple
 
 from unlocker.errors import FastbootFailure, ProtocolError, TransportTimeout, VariableUnknown
 from unlocker.fastboot.failures import hint_for_failure
@@ -31,7 +29,17 @@ from unlocker.fastboot.protocol import (
 )
 from unlocker.fastboot.variables import parse_getvar_all_line, parse_number
 from unlocker.i18n import _
+from unlocker.record import Record
 from unlocker.transport.base import Transport
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+    from typing import BinaryIO
+else:
+    # The aliases below exist at run time too (device.connect imports InfoCallback). os has loaded
+    # _collections_abc already; collections.abc would import the whole collections package.
+    from _collections_abc import Callable
 
 ProgressCallback = Callable[[int], None]  # called with the number of bytes just sent
 InfoCallback = Callable[[str], None]
@@ -50,7 +58,7 @@ GATHER_BUFFER = 1024 * 1024
 _UNKNOWN_VARIABLE_MARKERS = ("not found", "unknown variable", "variable not", "invalid variable")
 
 
-class Response(NamedTuple):
+class Response(Record):
     """The outcome of one command: OKAY payload plus every INFO/TEXT line seen on the way."""
 
     value: str
@@ -135,7 +143,8 @@ class FastbootClient:
                 if time.monotonic() >= budget_end:
                     raise self._talking_too_long(command, time.monotonic() - start) from e
                 raise self._timeout(command, timeout, after_data) from e
-            if packet.status in (Status.INFO, Status.TEXT):
+            status = packet.status
+            if status == Status.INFO or status == Status.TEXT:
                 info.append(packet.payload)
                 if len(info) > MAX_INFO_LINES:
                     raise ProtocolError(
@@ -148,15 +157,15 @@ class FastbootClient:
                     self.on_info(packet.payload)
                 deadline = time.monotonic() + timeout
                 continue
-            if packet.status is Status.FAIL:
+            if status == Status.FAIL:
                 raise self._failure(command, packet.payload)
-            if packet.status is Status.DATA and not expect_data:
+            if status == Status.DATA and not expect_data:
                 raise ProtocolError(
                     _("{phone}: unexpected DATA reply to '{command}'").format(
                         phone=self.name, command=command
                     )
                 )
-            if packet.status is Status.OKAY and expect_data:
+            if status == Status.OKAY and expect_data:
                 raise ProtocolError(
                     _("{phone}: phone answered OKAY where '{command}' needs DATA").format(
                         phone=self.name, command=command

@@ -5,11 +5,9 @@ Facts: AOSP fastboot/README.md and fastboot_driver.cpp; Qualcomm ABL FastbootCmd
 
 from __future__ import annotations
 
-from enum import Enum
-from typing import NamedTuple
-
 from unlocker.errors import ProtocolError, UsageError
 from unlocker.i18n import N_, _
+from unlocker.record import Record
 from unlocker.transport.base import UsbInterface
 from unlocker.transport.text import visible
 
@@ -34,16 +32,23 @@ LONG_TIMEOUT = 600.0
 MAX_DOWNLOAD = 0xFFFFFFFF
 
 
-class Status(str, Enum):
+class Status:
+    """The four-letter status that starts every response: a packet's ``status`` is one of these."""
+
     OKAY = "OKAY"
     FAIL = "FAIL"
     DATA = "DATA"
     INFO = "INFO"
     TEXT = "TEXT"
+    ALL = (OKAY, FAIL, DATA, INFO, TEXT)
 
 
-class Packet(NamedTuple):
-    status: Status
+# The status a response's first four bytes name: the same str objects as Status's.
+_BY_HEAD = {status.encode("ascii"): status for status in Status.ALL}
+
+
+class Packet(Record):
+    status: str  # one of Status.ALL
     payload: str
 
     @property
@@ -64,16 +69,14 @@ def parse_packet(raw: bytes, *, device: str) -> Packet:
             _("{phone}: truncated reply {reply} (fewer than 4 bytes)").format(phone=device, reply=repr(raw)),
             hint=_("Check the cable and that the phone is in fastboot mode, then retry."),
         )
-    head = raw[:4]
-    try:
-        status = Status(head.decode("ascii"))
-    except (UnicodeDecodeError, ValueError) as e:
+    status = _BY_HEAD.get(raw[:4])
+    if status is None:
         raise ProtocolError(
             _("{phone}: reply is not a fastboot status: {reply}").format(phone=device, reply=_preview(raw)),
             hint=_(
                 "The phone or the connection answered garbage: replug the phone, reboot it to fastboot, retry."
             ),
-        ) from e
+        )
     # The payload is shown to people (FAIL reasons, INFO lines, values): never raw terminal escapes.
     # A line end some bootloaders add is not part of the text.
     return Packet(status, visible(raw[4:].decode("utf-8", errors="replace").rstrip("\r\n")))

@@ -11,8 +11,6 @@
 
 from __future__ import annotations
 
-import re
-
 
 def parse_number(value: str | None) -> int | None:
     """Integer from a variable value, hex or decimal; None when absent or unparseable."""
@@ -32,8 +30,30 @@ def parse_number(value: str | None) -> int | None:
         return None
 
 
-# A decimal number and an optional unit: "4006mV", "4.006 V", "4006".
-_QUANTITY = re.compile(r"([0-9]+(?:\.[0-9]+)?)\s*([A-Za-z]*)")
+def split_quantity(text: str) -> tuple[str, str] | None:
+    """A decimal number and an optional unit, ``"4006mV"``, ``"4.006 V"``, ``"4006"``: (number,
+    unit), the unit ASCII letters or empty, whitespace between them; None for anything else.
+
+    The regular expression ``([0-9]+(?:\\.[0-9]+)?)\\s*([A-Za-z]*)`` matched in full, by hand: ``re``
+    costs milliseconds of start-up, and status reads a quantity every time.
+    """
+    end = _digits_end(text, 0)
+    if not end:
+        return None
+    if text[end : end + 1] == "." and _digits_end(text, end + 1) > end + 1:
+        end = _digits_end(text, end + 1)
+    unit = text[end:].lstrip()
+    if unit and not (unit.isascii() and unit.isalpha()):
+        return None
+    return text[:end], unit
+
+
+def _digits_end(text: str, start: int) -> int:
+    """Where the run of ASCII digits from ``start`` ends (str.isdigit takes other scripts' digits)."""
+    end = start
+    while end < len(text) and "0" <= text[end] <= "9":
+        end += 1
+    return end
 
 
 def parse_quantity(value: str | None, base: str, *, scale: int = 0) -> int | None:
@@ -45,10 +65,10 @@ def parse_quantity(value: str | None, base: str, *, scale: int = 0) -> int | Non
     """
     if value is None:
         return None
-    match = _QUANTITY.fullmatch(value.strip())
-    if not match:
+    parts = split_quantity(value.strip())
+    if parts is None:
         return parse_number(value)  # hex and the other forms of plain numbers
-    number, suffix = match.groups()
+    number, suffix = parts
     unit = suffix.lower()
     if not unit:
         exponent = 0

@@ -8,11 +8,16 @@ on USB (one bulk transfer) and one frame on TCP. Data phases may span many write
 from __future__ import annotations
 
 import abc
-from collections.abc import Sequence
-from typing import BinaryIO, NamedTuple
+
+from unlocker.record import Record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import BinaryIO
 
 
-class UsbInterface(NamedTuple):
+class UsbInterface(Record):
     """Which USB interface a protocol lives on, and how to talk about it to a person.
 
     The protocol layer owns these facts (fastboot: ff/42/03, adb: ff/42/01) and passes them down;

@@ -8,16 +8,19 @@ interface to look for is the caller's (the protocol's) business: see :class:`Usb
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from typing import NamedTuple
 
 from unlocker.errors import DeviceNotFound, DevicePermissionError, UsageError
 from unlocker.i18n import _
+from unlocker.record import Record
 from unlocker.transport.base import Transport, UsbInterface
 from unlocker.transport.tcp import DEFAULT_PORT, TcpTransport
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
-class DeviceName(NamedTuple):
+
+class DeviceName(Record):
     kind: str  # "tcp" or "usb"
     host: str | None = None
     port: int | None = None

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import struct
 import time
-from typing import BinaryIO
 
 from unlocker.errors import DeviceDisconnected, ProtocolError, TransportTimeout
 from unlocker.i18n import _
 from unlocker.transport.socket_link import CONNECT_TIMEOUT, FileRange, SocketTransport
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import BinaryIO
 
 DEFAULT_PORT = 5554
 HANDSHAKE_TIMEOUT = 2.0

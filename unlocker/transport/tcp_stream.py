@@ -9,11 +9,13 @@ copies as it can: received bytes land in one reused buffer, and a message's part
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from unlocker.errors import DeviceDisconnected
 from unlocker.i18n import _
 from unlocker.transport.socket_link import CONNECT_TIMEOUT, SocketTransport
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 # One recv asks for this much: fewer system calls when small reads follow each other.
 _RECV_SIZE = 256 * 1024

@@ -8,8 +8,6 @@ program, so whatever prints it later shows ``\\x1b[2J`` rather than obeying it.
 
 from __future__ import annotations
 
-import unicodedata
-
 _NAMED = {"\t": "\\t", "\n": "\\n", "\r": "\\r", "\\": "\\\\"}
 
 
@@ -32,4 +30,6 @@ def visible(text: str) -> str:
 
 
 def _hidden(char: str) -> bool:
+    import unicodedata  # only for text that is not all printable: most device text never needs it
+
     return unicodedata.category(char) in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp")
