@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import os
 import struct
-from pathlib import Path
 
 VBMETA_MAGIC = b"AVB0"
 FOOTER_MAGIC = b"AVBf"
@@ -36,7 +35,7 @@ def _rollback_at(f, offset: int, size: int) -> int | None:  # noqa: ANN001 - an 
     return int(VBMETA_HEADER.unpack(header)[16])
 
 
-def rollback_index(path: Path) -> int | None:
+def rollback_index(path: str | os.PathLike[str]) -> int | None:
     """The image's AVB rollback index, or None when it carries none (or cannot be read)."""
     try:
         size = os.path.getsize(path)

@@ -18,9 +18,8 @@ the ``_a``/``_b`` slot suffix.
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 from unlocker.i18n import N_, _
+from unlocker.record import Record
 
 QUALCOMM = "qualcomm"
 MEDIATEK = "mediatek"
@@ -29,7 +28,7 @@ CHAIN = "chain"
 IRREPLACEABLE = "irreplaceable"
 
 
-class FamilyTable(NamedTuple):
+class FamilyTable(Record):
     chain: frozenset[str]
     irreplaceable: frozenset[str]
 
@@ -79,7 +78,7 @@ _REASONS = {
 }
 
 
-class Critical(NamedTuple):
+class Critical(Record):
     name: str  # the partition name without a slot suffix
     kind: str  # CHAIN or IRREPLACEABLE
     family: str | None  # whose table named it (None: the phone's family is unknown)

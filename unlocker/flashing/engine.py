@@ -11,8 +11,6 @@ it, whether it confirmed; and so whether the partition is unchanged, incomplete 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
-from typing import BinaryIO
 
 from unlocker.errors import (
     FastbootFailure,
@@ -31,8 +29,18 @@ from unlocker.i18n import _
 from unlocker.sparse.resparse import iter_pieces
 from unlocker.sparse.writer import CRC_CHUNK_SIZE, SparseStream
 
-Reconnect = Callable[[], FastbootClient]
-Confirm = Callable[[str], None]
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+    from typing import BinaryIO
+
+    Reconnect = Callable[[], FastbootClient]
+    Confirm = Callable[[str], None]
+else:
+    # Names other modules import for their annotations (never evaluated): spelled as strings,
+    # since collections.abc costs start-up time (issue 15).
+    Reconnect = "Callable[[], FastbootClient]"
+    Confirm = "Callable[[str], None]"
 
 
 class FlashResult:

@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
-from typing import BinaryIO, NamedTuple
 
 from unlocker.errors import ImageError
 from unlocker.flashing.avb import rollback_index
 from unlocker.i18n import _
+from unlocker.record import Record
 from unlocker.sparse.extents import ImageLayout, layout_of_raw, layout_of_sparse
 from unlocker.sparse.format import FILE_HEADER_SIZE, is_sparse, parse_header
 from unlocker.sparse.reader import check_crc
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import BinaryIO
 
-class ImageFile(NamedTuple):
-    path: Path
+
+class ImageFile(Record):
+    path: str | os.PathLike[str]  # as the caller gave it (pathlib costs start-up time: issue 15)
     file_size: int
     sparse: bool
     expanded_size: int  # what lands in the partition
@@ -29,8 +32,13 @@ class ImageFile(NamedTuple):
             return self.sparse_layout
         return layout_of_sparse(f) if self.sparse else layout_of_raw(f, self.file_size)
 
+    @property
+    def file_name(self) -> str:
+        """The file's name without its folder, as ``Path.name`` gives it."""
+        return os.path.basename(os.fspath(self.path))
 
-def inspect_image(path: Path) -> ImageFile:
+
+def inspect_image(path: str | os.PathLike[str]) -> ImageFile:
     """Look at an image without reading its data; a sparse image's structure is validated here."""
     try:
         size = os.path.getsize(path)
@@ -56,7 +64,7 @@ def inspect_image(path: Path) -> ImageFile:
                     check_crc(f)  # one read of the data, only for the rare images that carry CRCs
         except ImageError as e:
             raise ImageError(
-                _("{file}: {problem}").format(file=path.name, problem=e),
+                _("{file}: {problem}").format(file=os.path.basename(os.fspath(path)), problem=e),
                 hint=_("The image is damaged: download it again."),
             ) from e
         if header.expanded_size == 0:

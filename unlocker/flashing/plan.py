@@ -69,7 +69,7 @@ class FlashPlan:
             first = _("image {file}: raw, {size} bytes, {expanded} bytes once written")
         lines = [
             first.format(
-                file=self.image.path.name, size=self.image.file_size, expanded=self.image.expanded_size
+                file=self.image.file_name, size=self.image.file_size, expanded=self.image.expanded_size
             )
         ]
         if self.critical is not None:
@@ -217,7 +217,7 @@ def plan_flash(
                 raise PreflightError(
                     _("{phone}: {file} is {size} bytes but {partition} holds only {capacity}").format(
                         phone=phone,
-                        file=image.path.name,
+                        file=image.file_name,
                         size=image.expanded_size,
                         partition=target,
                         capacity=size,
@@ -302,7 +302,7 @@ def _check_critical_image(facts: PhoneFacts, plan: FlashPlan, part: PartitionFac
                     "it is not an image of this partition"
                 ).format(
                     phone=facts.name,
-                    file=image.path.name,
+                    file=image.file_name,
                     size=image.expanded_size,
                     partition=target,
                     capacity=size,
@@ -321,20 +321,20 @@ def _check_critical_image(facts: PhoneFacts, plan: FlashPlan, part: PartitionFac
                 "{phone}'s anti-rollback index is {anti} and {file} carries no rollback index to compare "
                 "it with. Writing a bootloader older than the phone's anti-rollback level bricks it for "
                 "good. Is this firmware's anti-rollback level {anti} or higher?"
-            ).format(phone=facts.name, anti=anti, file=image.path.name)
+            ).format(phone=facts.name, anti=anti, file=image.file_name)
         )
     elif index < anti:
         raise PreflightError(
             _(
                 "{phone}: {file} has rollback index {index}, below the phone's anti-rollback index {anti}: "
                 "the phone would refuse to start (hard brick)"
-            ).format(phone=facts.name, file=image.path.name, index=index, anti=anti),
+            ).format(phone=facts.name, file=image.file_name, index=index, anti=anti),
             hint=_("Use firmware whose anti-rollback level is {anti} or higher.").format(anti=anti),
         )
     else:
         plan.warnings.append(
             _("rollback index {index} of {file} is not below the phone's anti-rollback index {anti}").format(
-                index=index, file=image.path.name, anti=anti
+                index=index, file=image.file_name, anti=anti
             )
         )
 

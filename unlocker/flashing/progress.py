@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Protocol
+else:
+    # typing costs start-up time (issue 15); only a type checker needs the structural check, and
+    # other modules import FlashReporter for their annotations, so the name stays a class.
+    Protocol = object
 
 
 class FlashReporter(Protocol):

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import errno
 import os
-import re
 
 # Fallback copies move this much per system call.
 BLOCK = 8 * 1024 * 1024
@@ -29,7 +28,6 @@ _UNSUPPORTED = frozenset(
 _PAGE = 4096
 _MIN_HOLE_PAGES = 16
 _HOLE_HEADS = bytes(8 * _MIN_HOLE_PAGES)
-_NOT_ZERO = re.compile(b"[^\\0]")
 _ZEROS = bytes(1024 * 1024)
 _FALLOC_FL_KEEP_SIZE = 0x01
 _FALLOC_FL_PUNCH_HOLE = 0x02
@@ -106,6 +104,10 @@ def _zero_runs(view: memoryview, offset: int) -> list[tuple[int, int]]:
     (pages counted from ``offset``, where the view begins). Only pages whose first 8 bytes are
     zero are candidates, found with one strided copy (one cache line per page) and a substring
     search; see :func:`_zero_spans` for how a candidate run is checked."""
+    # Here, not at the top: only the virtual phone writes data, and re costs a flash's start-up.
+    import re
+
+    not_zero = re.compile(b"[^\\0]")
     first = -offset % _PAGE
     pages = (len(view) - first) // _PAGE if len(view) > first else 0
     if pages < _MIN_HOLE_PAGES:
@@ -115,7 +117,7 @@ def _zero_runs(view: memoryview, offset: int) -> list[tuple[int, int]]:
     runs: list[tuple[int, int]] = []
     found = heads.find(_HOLE_HEADS)
     while found >= 0:
-        after = _NOT_ZERO.search(heads, found)
+        after = not_zero.search(heads, found)
         end = after.start() if after else len(heads)
         # The zeros may begin or end inside a page's 8 bytes: only pages wholly inside count.
         for start, stop in _zero_spans(view, first, -(-found // 8), end // 8):

@@ -8,10 +8,10 @@ Chunk header, 12 bytes: type, reserved, chunk_sz (output blocks), total_sz (byte
 from __future__ import annotations
 
 import struct
-from typing import NamedTuple
 
 from unlocker.errors import ImageError
 from unlocker.i18n import _
+from unlocker.record import Record
 
 MAGIC = 0xED26FF3A
 MAGIC_BYTES = struct.pack("<I", MAGIC)
@@ -27,7 +27,7 @@ CHUNK_NAMES = {RAW: "RAW", FILL: "FILL", DONT_CARE: "DONT_CARE", CRC32: "CRC32"}
 MAX_BLOCK_SIZE = 64 * 1024 * 1024
 
 
-class SparseHeader(NamedTuple):
+class SparseHeader(Record):
     major: int
     minor: int
     file_hdr_sz: int

@@ -9,11 +9,10 @@ import os
 import stat
 import struct
 import zlib
-from collections.abc import Iterator
-from typing import BinaryIO, NamedTuple
 
 from unlocker.errors import ImageError
 from unlocker.i18n import _
+from unlocker.record import Record
 from unlocker.sparse import crc as crc32
 from unlocker.sparse import fileranges
 from unlocker.sparse.format import (
@@ -28,10 +27,15 @@ from unlocker.sparse.format import (
     parse_header,
 )
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from typing import BinaryIO
+
 BUFFER = 1024 * 1024
 
 
-class Chunk(NamedTuple):
+class Chunk(Record):
     index: int
     kind: int
     start_block: int  # first output block this chunk covers

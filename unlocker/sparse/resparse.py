@@ -8,9 +8,7 @@ budget is left, so pieces are at least 7/8 of the limit.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
 from itertools import chain
-from typing import overload
 
 from unlocker.errors import ImageError
 from unlocker.i18n import _
@@ -18,10 +16,18 @@ from unlocker.sparse.extents import Extent, ImageLayout
 from unlocker.sparse.format import CHUNK_HEADER_SIZE, RAW
 from unlocker.sparse.writer import chunk_bytes
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterator, Sequence
+    from collections.abc import Sequence as ReadOnlySequence
+    from typing import overload
+else:
+    from unlocker.sparse.sequence import ReadOnlySequence
+
 OVERHEAD = 28 + 2 * CHUNK_HEADER_SIZE + 4
 
 
-class Piece(Sequence[Extent]):
+class Piece(ReadOnlySequence[Extent]):
     """The extents of one piece without copying them: ``head`` (the rest of an extent cut at
     the end of the piece before), the layout's extents ``lo`` to ``hi``, and ``tail`` (the first
     part of an extent cut here). Memory per piece stays small however many extents it spans."""
@@ -41,10 +47,13 @@ class Piece(Sequence[Extent]):
         middle = between(self.lo, self.hi) if between else iter(self._extents[self.lo : self.hi])
         return chain((self.head,) if self.head else (), middle, (self.tail,) if self.tail else ())
 
-    @overload
-    def __getitem__(self, index: int) -> Extent: ...
-    @overload
-    def __getitem__(self, index: slice) -> list[Extent]: ...
+    if TYPE_CHECKING:
+
+        @overload
+        def __getitem__(self, index: int) -> Extent: ...
+        @overload
+        def __getitem__(self, index: slice) -> list[Extent]: ...
+
     def __getitem__(self, index: int | slice) -> Extent | list[Extent]:
         if isinstance(index, slice):
             return list(self)[index]
