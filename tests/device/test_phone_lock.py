@@ -109,6 +109,16 @@ def test_lock_file_names_are_the_ones_earlier_versions_used(name: str) -> None:
     assert phone_lock.lock_path(name).name == f"{readable}-{checksum:08x}.lock"
 
 
+def test_the_checksum_is_zlibs_crc32() -> None:
+    import random
+    import zlib
+
+    rng = random.Random(15)
+    for size in [*range(40), 255, 256, 1000]:
+        data = rng.randbytes(size)
+        assert phone_lock._crc32(data) == zlib.crc32(data), data
+
+
 @pytest.mark.parametrize("zone", ["UTC", "Asia/Tehran", "America/St_Johns", "Pacific/Kiritimati"])
 def test_the_holders_note_says_since_when_in_local_time(zone: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """The note's time reads as datetime's ISO form would (written without importing datetime)."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 # time than `unlocker --version` spends on everything else. _signal is the C module signal
 # re-exports; its signal() installs the same handler.
 import _signal
+import gc
 import sys
 
 from unlocker import __version__
@@ -25,6 +26,18 @@ def _terminate(signum: int, frame: object) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
+    try:
+        _main(argv)
+    finally:
+        if argv is None:
+            # The process ends now (the console script called us): what is still alive is the
+            # modules and their objects, which the exit frees anyway. Frozen, they are spared the
+            # full collection Python runs at exit, about 1.3 ms: a tenth of what `status` adds to
+            # the interpreter's own start. (Callers in a longer-lived process pass argv.)
+            gc.freeze()
+
+
+def _main(argv: list[str] | None) -> None:
     args = sys.argv[1:] if argv is None else list(argv)
     if args == ["--version"]:
         # click's version option prints this; its text is click's own, untranslated there too.

@@ -15,7 +15,6 @@ from __future__ import annotations
 # threading.Lock is.
 import _thread
 import os
-import zlib
 
 from unlocker import filelock, paths
 from unlocker.errors import PhoneBusy
@@ -35,12 +34,22 @@ def _file_name(name: str) -> str:
     """The lock file's name for the phone called ``name`` (readable, but safe for any file system).
 
     The checksum tells apart names that read the same once made safe (``a:b``, ``a_b``). CRC-32
-    suffices for that (names differing in up to four neighbouring bytes always differ in it) and,
-    unlike hashlib, costs no start-up time.
+    suffices for that (names differing in up to four neighbouring bytes always differ in it).
     """
     readable = "".join(char if char in _SAFE else "_" for char in name[:48])
-    checksum = zlib.crc32(name.encode("utf-8", errors="replace"))
+    checksum = _crc32(name.encode("utf-8", errors="replace"))
     return f"{readable}-{checksum:08x}.lock"
+
+
+def _crc32(data: bytes) -> int:
+    """``zlib.crc32(data)``, bit by bit: a phone's name is a few dozen bytes, and loading zlib (or
+    hashlib) would cost every command that opens a phone more start-up time than this loop."""
+    crc = 0xFFFFFFFF
+    for byte in data:
+        crc ^= byte
+        for _bit in range(8):
+            crc = (crc >> 1) ^ (0xEDB88320 if crc & 1 else 0)
+    return crc ^ 0xFFFFFFFF
 
 
 def lock_path(name: str) -> Path:
