@@ -11,7 +11,6 @@ import mmap
 import os
 import struct
 from itertools import compress
-from operator import eq
 
 from unlocker.errors import ImageError
 from unlocker.i18n import _
@@ -368,6 +367,8 @@ def _candidate_runs(
     """(first block, blocks, word) of each run of neighbouring blocks whose first two words are
     equal and the same word: the only blocks that may be FILL. Found by comparing two strided
     columns of words in C, not by looking at each block in Python."""
+    from operator import eq  # here, not at the top: a sparse image's flash never scans
+
     if per_block < 2:
         yield from ((i, 1, int.from_bytes(view[i * 4 : i * 4 + 4], "little")) for i in range(count))
         return

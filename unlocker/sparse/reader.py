@@ -8,12 +8,10 @@ from __future__ import annotations
 import os
 import stat
 import struct
-import zlib
 
 from unlocker.errors import ImageError
 from unlocker.i18n import _
 from unlocker.record import Record
-from unlocker.sparse import crc as crc32
 from unlocker.sparse import fileranges
 from unlocker.sparse.format import (
     CHUNK_HEADER,
@@ -186,6 +184,8 @@ def check_crc(f: BinaryIO) -> int:
     """Verify every CRC32 chunk against the expanded image before it (DONT_CARE counted as zeros,
     as libsparse does); ImageError on a mismatch. Returns how many there were. Reads the image
     from its start, the RAW payloads once; zero and fill runs cost nothing. Restores the position."""
+    import zlib  # only images with a CRC32 chunk pay for loading it (start-up, issue 15)
+
     position = f.tell()
     try:
         f.seek(0)
@@ -211,6 +211,8 @@ def check_crc(f: BinaryIO) -> int:
 
 def _skip_crc(crc: int, chunk: Chunk, blk_sz: int) -> int:
     """The running CRC after a FILL or DONT_CARE chunk, without expanding it."""
+    from unlocker.sparse import crc as crc32
+
     size = chunk.blocks * blk_sz
     if chunk.kind == FILL:
         assert chunk.fill is not None
@@ -233,6 +235,8 @@ def apply_sparse(src: BinaryIO, dst: BinaryIO, *, memory: memoryview | None = No
     ``memory``, ``src``'s bytes from its start already mapped (the virtual phone's staged download),
     is where RAW payloads are then written from, their long zero runs left as holes too.
     """
+    import zlib
+
     check = has_crc_chunks(src)
     base = src.tell()
     header = read_header(src)

@@ -10,9 +10,7 @@ import io
 import os
 import stat
 import struct
-import zlib
 
-from unlocker.sparse import crc as crc32
 from unlocker.sparse.extents import Extent
 from unlocker.sparse.format import (
     CHUNK_HEADER,
@@ -96,6 +94,8 @@ class SparseStream(io.RawIOBase):
     def _generate(self, header: bytes) -> Iterator[bytes | _RawRun]:
         """The stream's parts in order: headers and fill words as bytes, RAW data as runs that
         ``readinto`` reads straight from the source into the caller's buffer (one copy)."""
+        if self._crc:  # a CRC32 chunk is rare (img2simg writes none): only it loads the arithmetic
+            from unlocker.sparse import crc as crc32
         yield header
         for kind, blocks, source_offset, fill in _with_gaps(self._extents, self._total_blks):
             if kind == DONT_CARE:
@@ -177,6 +177,8 @@ class SparseStream(io.RawIOBase):
             target[:] = bytes(want)
             got = want
         if self._crc:
+            import zlib
+
             self._crc_value = zlib.crc32(target[:got], self._crc_value)
         run.offset += got
         run.left -= got
