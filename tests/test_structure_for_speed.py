@@ -6,7 +6,9 @@ what is imported at start-up, how many sparse pieces live at once, that cutting 
 
 from __future__ import annotations
 
+import ast
 import gc
+import importlib.util
 import subprocess
 import sys
 import time
@@ -156,6 +158,56 @@ def test_quick_commands_load_only_what_they_use(
     }[args[0]] + list(args[1:])
     loaded = _modules_after(*words, env={**cli_env, "UNLOCKER_LANG": "en"}, bare=True)
     assert sorted(loaded & NOT_ON_THE_QUICK_PATH) == []
+    # Each of unlocker's modules on the path, on its own: what the next change must not add.
+    costly = {
+        module: found
+        for module in sorted(loaded)
+        if module.startswith("unlocker")
+        and (
+            found := [
+                name for name in _imported_at_load(_source_tree(module)) if name in NOT_ON_THE_QUICK_PATH
+            ]
+        )
+    }
+    assert costly == {}
+
+
+def _source_tree(module: str) -> ast.Module:
+    spec = importlib.util.find_spec(module)
+    assert spec is not None and spec.origin is not None
+    return ast.parse(Path(spec.origin).read_text(encoding="utf-8"))
+
+
+def _imported_at_load(tree: ast.Module) -> list[str]:
+    """Top-level names of the modules an import loads when the module does: module-level
+    statements, class bodies and the like, not functions, not ``if TYPE_CHECKING:`` bodies."""
+    found = []
+    statements = list(tree.body)
+    while statements:
+        node = statements.pop(0)
+        if isinstance(node, ast.Import):
+            found += [alias.name.split(".")[0] for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            found.append(node.module.split(".")[0])
+        elif isinstance(node, ast.If):
+            checking = isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING"
+            statements += ([] if checking else node.body) + node.orelse
+        elif isinstance(node, (ast.ClassDef, ast.With, ast.For, ast.While)):
+            statements += node.body
+        elif isinstance(node, ast.Try):
+            statements += node.body + node.orelse + node.finalbody
+            for handler in node.handlers:
+                statements += handler.body
+    return found
+
+
+def test_the_import_check_sees_imports_that_run_at_load() -> None:
+    source = (
+        "import os, re.x\nTYPE_CHECKING = False\nif TYPE_CHECKING:\n    import typing\nelse:\n    import json\n"
+        "class A:\n    from array import array\ntry:\n    import a\nexcept ImportError:\n    import b\n"
+        "def f():\n    import shutil\n"
+    )
+    assert sorted(_imported_at_load(ast.parse(source))) == ["a", "array", "b", "json", "os", "re"]
 
 
 def _layout(extents: int) -> ImageLayout:
