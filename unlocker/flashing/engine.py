@@ -26,13 +26,13 @@ from unlocker.flashing.plan import FlashPlan, plan_flash
 from unlocker.flashing.preflight import read_flash_facts
 from unlocker.flashing.progress import FlashReporter, SilentReporter
 from unlocker.i18n import _
-from unlocker.sparse.resparse import iter_pieces
-from unlocker.sparse.writer import CRC_CHUNK_SIZE, SparseStream
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
     from typing import BinaryIO
+
+    from unlocker.sparse.writer import SparseStream
 
     Reconnect = Callable[[], FastbootClient]
     Confirm = Callable[[str], None]
@@ -124,6 +124,11 @@ def _flash_target(
         if not plan.split:
             _send(client, target, f, image.file_size, 1, 1, report, result)
             return
+        # Only an image cut in pieces needs the cutting and the sparse writer: a flash that sends
+        # the file as it is does not load them (start-up, issue 15).
+        from unlocker.sparse.resparse import iter_pieces
+        from unlocker.sparse.writer import CRC_CHUNK_SIZE, SparseStream
+
         assert plan.limit is not None
         layout = image.layout(f)
         # A source with CRC32 chunks gets one per piece, so each piece keeps room for it.

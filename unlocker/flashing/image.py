@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 
 from unlocker.errors import ImageError
-from unlocker.flashing.avb import rollback_index
 from unlocker.i18n import _
 from unlocker.record import Record
 from unlocker.sparse.extents import ImageLayout, layout_of_raw, layout_of_sparse
@@ -73,4 +72,6 @@ def inspect_image(path: str | os.PathLike[str]) -> ImageFile:
                 hint=_("Check the file; download it again if needed."),
             )
         return ImageFile(path, size, True, header.expanded_size, layout)
+    from unlocker.flashing.avb import rollback_index  # a footer only raw images carry
+
     return ImageFile(path, size, False, size, rollback_index=rollback_index(path))

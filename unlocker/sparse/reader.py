@@ -12,7 +12,6 @@ import struct
 from unlocker.errors import ImageError
 from unlocker.i18n import _
 from unlocker.record import Record
-from unlocker.sparse import fileranges
 from unlocker.sparse.format import (
     CHUNK_HEADER,
     CHUNK_NAMES,
@@ -236,6 +235,8 @@ def apply_sparse(src: BinaryIO, dst: BinaryIO, *, memory: memoryview | None = No
     is where RAW payloads are then written from, their long zero runs left as holes too.
     """
     import zlib
+
+    from unlocker.sparse import fileranges  # the phone's side of a flash, not the client's
 
     check = has_crc_chunks(src)
     base = src.tell()
