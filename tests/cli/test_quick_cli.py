@@ -183,7 +183,7 @@ def test_the_quick_flash_asks_as_click_asks(phone_factory, cli_env, tmp_path: Pa
 )  # fmt: skip
 def test_the_quick_flash_spells_the_image_as_click_does(path: str) -> None:
     """click's path type hands the command a Path; the quick path spells the str the same way."""
-    assert str(quick._as_pathlib_writes(path)) == str(Path(path))
+    assert str(quick._spelled_as_pathlib_does(path)) == str(Path(path))
 
 
 def test_the_quick_flash_knows_the_planners_slots() -> None:

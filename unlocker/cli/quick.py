@@ -124,7 +124,7 @@ def _readable_file(path: str) -> bool:
     return os.path.isfile(path) and os.access(path, os.R_OK)
 
 
-def _as_pathlib_writes(path: str) -> str | os.PathLike[str]:
+def _spelled_as_pathlib_does(path: str) -> str | os.PathLike[str]:
     """``path`` spelled as ``str(pathlib.Path(path))`` spells it, which is what click's path type
     hands the ``flash`` command, so messages naming the image print the same bytes on both paths.
     POSIX spelling is done here (pathlib costs start-up, issue 15): repeated separators and "."
@@ -156,7 +156,7 @@ def _flash(words: list[str]) -> Command | None:
 
         flash_image(
             partition,
-            _as_pathlib_writes(image),
+            _spelled_as_pathlib_does(image),
             slot=slot,
             serial=serial,
             yes="yes" in flags,
