@@ -172,6 +172,30 @@ def test_quick_commands_load_only_what_they_use(
     assert costly == {}
 
 
+def _frozen_after(args: list[str], env: dict[str, str], *, as_the_process: bool) -> int:
+    """How many objects ``gc.freeze`` set aside once ``unlocker ARGS`` ran through ``main``."""
+    call = "main()" if as_the_process else f"main({args!r})"
+    code = (
+        f"import gc, sys\nsys.argv = ['unlocker', *{args!r}]\nfrom unlocker.cli.main import main\n"
+        f"try:\n    {call}\nexcept SystemExit:\n    pass\nprint(gc.get_freeze_count(), file=sys.stderr)\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    return int(run.stderr.split()[-1])
+
+
+def test_the_last_collection_is_spared_only_when_a_quick_command_ends_the_process(
+    phone_factory, cli_env
+) -> None:
+    """The console script's status and flash freeze what is alive (Python's last full collection
+    at exit would only walk the modules); a caller in a longer-lived process, and every command
+    of the click shell (which may leave files to finalize), keeps its collections."""
+    p = phone_factory("xiaomi-legacy", unlocked=True)
+    env = {**cli_env, "UNLOCKER_LANG": "en"}
+    assert _frozen_after(["status", "-s", p.name], env, as_the_process=True) > 0
+    assert _frozen_after(["status", "-s", p.name], env, as_the_process=False) == 0
+    assert _frozen_after(["status", "-s", p.name, "--json", "--json"], env, as_the_process=True) == 0
+
+
 def _source_tree(module: str) -> ast.Module:
     spec = importlib.util.find_spec(module)
     assert spec is not None and spec.origin is not None
