@@ -48,7 +48,7 @@ def flash_image(
     from unlocker.flashing.plan import plan_flash
 
     img = inspect_image(image)
-    file = os.path.basename(image)  # as Path.name: the file named in questions and the summary
+    file = img.file_name  # the file named in questions and the summary
     with open_phone(serial) as client:
         plan = plan_flash(
             read_flash_facts(client, partition), partition, img, slot=slot, force_critical=force_critical

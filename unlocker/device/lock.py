@@ -52,11 +52,16 @@ def _crc32(data: bytes) -> int:
     return crc ^ 0xFFFFFFFF
 
 
+def _lock_file(key: str) -> str:
+    """Where the lock file named ``key`` (:func:`_file_name`) lives."""
+    return os.path.join(paths.runtime_dir_str(), "locks", key)
+
+
 def lock_path(name: str) -> Path:
     """The lock file of the phone called ``name``."""
     from pathlib import Path
 
-    return Path(paths.runtime_dir_str(), "locks", _file_name(name))
+    return Path(_lock_file(_file_name(name)))
 
 
 def acquire(name: str) -> None:
@@ -67,8 +72,7 @@ def acquire(name: str) -> None:
             count, f = _held[key]
             _held[key] = (count + 1, f)
             return
-        path = os.path.join(paths.runtime_dir_str(), "locks", key)
-        f = filelock.open_locked(path, lambda holder: _busy(name, holder))
+        f = filelock.open_locked(_lock_file(key), lambda holder: _busy(name, holder))
         _held[key] = (1, f)
 
 

@@ -37,8 +37,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
     from typing import BinaryIO
 else:
-    # The aliases below exist at run time too (device.connect imports InfoCallback). os has loaded
-    # _collections_abc already; collections.abc would import the whole collections package.
+    # The aliases below stay importable at run time, as they were. os has loaded _collections_abc
+    # already; collections.abc would import the whole collections package.
     from _collections_abc import Callable
 
 ProgressCallback = Callable[[int], None]  # called with the number of bytes just sent

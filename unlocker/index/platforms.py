@@ -296,8 +296,8 @@ def _literal(value: object, indent: str) -> str:
         if not value:
             return "[]"
         return "[\n" + "".join(f"{inner}{_literal(v, inner)},\n" for v in value) + indent + "]"
-    if value is None:
-        return "None"
+    if value is None or isinstance(value, bool):
+        return repr(value)  # json would write null, true, false
     return json.dumps(value)
 
 
