@@ -219,3 +219,27 @@ def test_the_windowed_walk_agrees_with_the_chunk_reader(
     except ImageError:
         return
     assert _layout_outcome(mutated, "windows") == _layout_outcome(mutated, "chunks")
+
+
+@pytest.mark.parametrize("first_payload_blocks", [0, 1, 40])
+def test_the_windowed_walk_agrees_across_its_peek_and_window_boundaries(first_payload_blocks: int) -> None:
+    """The walk starts with a 4 KiB peek and takes a 1 MiB window once chunks come close together:
+    a long first payload, then 150,000 short chunks (about 2 MiB of headers, so headers straddle
+    the peek's end and several windows' ends) lay out exactly as the general reader lays them out."""
+    blk_sz = 4096
+    parts = [chunk(RAW, first_payload_blocks, bytes(range(256)) * (first_payload_blocks * 16))]
+    blocks = first_payload_blocks
+    for i in range(150_000):
+        if i % 2:
+            parts.append(chunk(DONT_CARE, 1 + i % 3, b""))
+        else:
+            parts.append(chunk(FILL, 1 + i % 3, bytes([i % 256, 1, 2, 3])))
+        blocks += 1 + i % 3
+    parts.append(chunk(RAW, 1, bytes(blk_sz)))
+    blocks += 1
+    image = header(blk_sz, blocks, len(parts)) + b"".join(parts)
+    windows = _layout_outcome(image, "windows")
+    assert windows == _layout_outcome(image, "chunks")
+    extents, has_crc, total_blks = windows  # type: ignore[misc]
+    assert not has_crc and total_blks == blocks
+    assert len(extents) >= 75_000  # the FILL chunks at least: the walk did not stop early

@@ -306,7 +306,10 @@ class FastbootClient:
         ``send_file`` (the kernel moves them), the rest gathered in one buffer, one write per fill."""
         chunk = self.transport.max_write_size
         # Only headers and short ranges pass through it, so it can be smaller than a write may be.
-        view = memoryview(bytearray(min(chunk, size, GATHER_BUFFER) or 1))
+        # Made at the first such part: an image sent whole as one range never needs it, and a fresh
+        # megabyte costs its page faults (about a millisecond) before the first byte is sent.
+        gather_size = min(chunk, size, GATHER_BUFFER) or 1
+        view = memoryview(b"")
         fill = 0
         done = 0  # bytes handed to the transport
 
@@ -338,6 +341,8 @@ class FastbootClient:
                         if progress:
                             progress(n)
                     continue
+                if not view:
+                    view = memoryview(bytearray(gather_size))
                 while length:
                     if fill == len(view):
                         flush()
@@ -350,6 +355,8 @@ class FastbootClient:
                     length -= got
                 continue
             data = memoryview(part)
+            if data and not view:
+                view = memoryview(bytearray(gather_size))
             while data:
                 if fill == len(view):
                     flush()

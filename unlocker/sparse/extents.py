@@ -148,17 +148,23 @@ def layout_of_sparse(f: BinaryIO) -> ImageLayout:
     except (OSError, AttributeError):
         return _layout_by_chunks(f, header)
     table = ExtentTable()
-    window = bytearray(_WINDOW)
+    # A peek first, the whole window only once chunks come close together: most images start
+    # with a long payload, and a fresh megabyte costs its page faults (about a millisecond).
+    window = bytearray(_PEEK)
     view = memoryview(window)
     unpack = CHUNK_HEADER.unpack_from
     has_crc = False
     w_start = w_end = 0  # the file bytes now in ``window``
     pos = header.file_hdr_sz  # where the next chunk header starts
-    block = skipped = 0
+    block = 0
+    skipped = _LONG_PAYLOAD  # as if after a long payload: the first read is a peek
     total, blk_sz, total_blks = header.total_chunks, header.blk_sz, header.total_blks
     for index in range(total):
         if pos + _FILL_WORD > w_end:
             want = _WINDOW if skipped < _LONG_PAYLOAD else _PEEK
+            if want > len(window):
+                window = bytearray(want)
+                view = memoryview(window)
             f.seek(pos)
             got = f.readinto(view[:want]) or 0
             w_start, w_end = pos, pos + got
