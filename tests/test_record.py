@@ -76,3 +76,19 @@ def test_importing_record_imports_no_typing() -> None:
     code = "import sys, unlocker.record; print(' '.join(sorted(sys.modules)))"
     loaded = subprocess.run([sys.executable, "-S", "-c", code], capture_output=True, text=True, check=True)
     assert not set(loaded.stdout.split()) & {"typing", "collections", "functools", "re"}
+
+
+@pytest.mark.parametrize("arity", [1, 2, 5, 8, 9, 12])
+def test_every_field_count_takes_positions_and_keywords(arity: int) -> None:
+    """Constructors come written out up to 8 fields and compiled beyond: both kinds bind the
+    same way, keywords by the record's own field names."""
+    names = [f"f{i}" for i in range(arity)]
+    wide = type(Record)(
+        "Wide", (Record,), {"__module__": __name__, "__annotations__": dict.fromkeys(names, "int")}
+    )
+    by_position = wide(*range(arity))
+    by_keyword = wide(**{name: i for i, name in enumerate(names)})
+    assert by_position == by_keyword == tuple(range(arity))
+    assert getattr(by_keyword, names[-1]) == arity - 1
+    with pytest.raises(TypeError):
+        wide(*range(arity + 1))
