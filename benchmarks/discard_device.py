@@ -45,13 +45,15 @@ def variable_table(profile: str, max_download_size: int | None) -> tuple[dict[st
 
 
 class _Connection:
-    def __init__(
-        self, sock: socket.socket, values: dict[str, str], all_lines: list[str], sink: memoryview
-    ) -> None:
+    def __init__(self, sock: socket.socket, values: dict[str, str], all_lines: list[str]) -> None:
         self.sock = sock
         self.values = values
         self.all_lines = all_lines
-        self.sink = sink
+        # Made at the first download: filling 8 MiB of fresh memory takes about a millisecond,
+        # which `status` (it downloads nothing) would otherwise wait for at its handshake. A new
+        # one per connection, as the flash benchmarks were first measured with: a sink reused
+        # across connections made both clients' transfers measurably slower here.
+        self.sink: memoryview | None = None
 
     def serve(self) -> None:
         sock = self.sock
@@ -101,6 +103,8 @@ class _Connection:
         return bytes(buf)
 
     def _drop(self, n: int) -> None:
+        if self.sink is None:
+            self.sink = memoryview(bytearray(_SINK))
         sink, recv_into = self.sink, self.sock.recv_into
         while n:
             k = recv_into(sink, min(n, _SINK))
@@ -109,9 +113,8 @@ class _Connection:
             n -= k
 
 
-# Connections served at once. Each has a thread already waiting in accept(), with its sink
-# already in memory: starting a thread and filling a fresh 8 MiB buffer per connection made every
-# handshake wait over a millisecond, which the start-up benchmark (`status`, against `python3 -c
+# Connections served at once. Each has a thread already waiting in accept(): starting one per
+# connection delayed every handshake, which the start-up benchmark (`status`, against `python3 -c
 # pass`) would count as the client's. A connection beyond these waits in the listen queue until
 # one ends; the benchmarks open one at a time.
 _ACCEPTORS = 4
@@ -122,12 +125,11 @@ def serve(port: int, values: dict[str, str], all_lines: list[str]) -> None:
     print(f"listening tcp:127.0.0.1:{listener.getsockname()[1]}", flush=True)
 
     def accept_and_serve() -> None:
-        sink = memoryview(bytearray(_SINK))
         while True:
             sock, _ = listener.accept()
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             try:
-                _Connection(sock, values, all_lines, sink).serve()
+                _Connection(sock, values, all_lines).serve()
             except (ConnectionError, OSError):
                 pass
             finally:
