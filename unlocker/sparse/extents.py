@@ -189,9 +189,8 @@ def layout_of_sparse(f: BinaryIO) -> ImageLayout:
                 )
             table.add(RAW, block, blocks, data)
         elif kind != DONT_CARE:
-            if (
-                kind == CRC32 and blocks
-            ):  # a malformed header is named before a missing payload, as the reader does
+            # A malformed CRC32 header is named before a missing payload, as the reader does.
+            if kind == CRC32 and blocks:
                 _refuse_chunk(index, total, kind, blocks, size, chunk_size, block, blk_sz, total_blks)
             if data + 4 > w_end:
                 raise ImageError(
